@@ -1,0 +1,99 @@
+"""Activation functions and their derivatives.
+
+Each ``*_grad`` is the derivative with respect to the input ``z``, evaluated elementwise, so the
+backward pass of a layer ``a = f(z)`` is ``dz = da * f_grad(z)``. At the kink of relu and leaky
+relu (z = 0) the derivative is taken from the left, as torch does.
+"""
+
+import numpy as np
+
+
+def relu(z):
+    """relu(z) = max(z, 0)."""
+    return np.maximum(np.asarray(z), 0)
+
+
+def relu_grad(z):
+    """relu'(z) = 1 for z > 0, else 0."""
+    return np.where(np.asarray(z) > 0, 1.0, 0.0)
+
+
+def sigmoid(z):
+    """sigmoid(z) = 1 / (1 + e^(−z)).
+
+    Written with e^(−|z|) only, which lies in (0, 1], so no large |z| can overflow:
+    for z ≥ 0 it is 1 / (1 + e^(−z)), for z < 0 the equal form e^z / (1 + e^z).
+    """
+    z = np.asarray(z)
+    with np.errstate(under="ignore"):  # e^(−1000) rounding to 0 is the right answer
+        e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def sigmoid_grad(z):
+    """sigmoid'(z) = sigmoid(z)·(1 − sigmoid(z))."""
+    s = sigmoid(z)
+    return s * (1.0 - s)
+
+
+def tanh(z):
+    """tanh(z) = (e^z − e^(−z)) / (e^z + e^(−z)) = 2·sigmoid(2z) − 1."""
+    return np.tanh(z)
+
+
+def tanh_grad(z):
+    """tanh'(z) = 1 − tanh(z)²."""
+    t = np.tanh(z)
+    return 1.0 - t * t
+
+
+def leaky_relu(z, alpha=0.01):
+    """leaky_relu(z) = z for z > 0, else α·z: a small slope keeps negative units learning."""
+    z = np.asarray(z)
+    return np.where(z > 0, z, alpha * z)
+
+
+def leaky_relu_grad(z, alpha=0.01):
+    """leaky_relu'(z) = 1 for z > 0, else α."""
+    return np.where(np.asarray(z) > 0, 1.0, float(alpha))
+
+
+def linear(z):
+    """The identity, for output layers without an activation."""
+    return np.asarray(z)
+
+
+def linear_grad(z):
+    """The identity's derivative: ones."""
+    return np.ones_like(np.asarray(z), dtype=float)
+
+
+def softmax(z, axis=-1):
+    """softmax(z)_i = e^(z_i) / Σ_j e^(z_j), along ``axis``.
+
+    Subtracting max(z) first changes nothing (the factor e^(−max) cancels) but keeps every
+    exponent ≤ 0, so nothing overflows. Its derivative is a Jacobian, not an elementwise
+    function; with cross-entropy the combined gradient is simply p − y.
+    """
+    z = np.asarray(z, dtype=float)
+    with np.errstate(under="ignore"):
+        e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+# name -> (function, derivative); leaky_relu with its default slope α = 0.01.
+ACTIVATIONS = {
+    "relu": (relu, relu_grad),
+    "sigmoid": (sigmoid, sigmoid_grad),
+    "tanh": (tanh, tanh_grad),
+    "leaky_relu": (leaky_relu, leaky_relu_grad),
+    "linear": (linear, linear_grad),
+}
+
+
+def get_activation(name):
+    """Return ``(function, derivative)`` for a name in ``ACTIVATIONS``."""
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        known = ", ".join(sorted(ACTIVATIONS))
+        raise ValueError(f"unknown activation {name!r}; known names: {known}")
+    return ACTIVATIONS[name]
