@@ -1,0 +1,249 @@
+"""Slider explorers: drag a hyper-parameter, watch the optimizer's path move.
+
+The figure is built once (contour, limits, markers); a slider change recomputes the path with
+:func:`~course_utils.trajectories.train_2d` and moves the existing line with ``set_data``.
+
+Two ways to show the figure:
+
+* ``"ipympl"``: a live matplotlib canvas widget, redrawn with ``draw_idle`` (the default inside
+  a Jupyter kernel where ipympl is installed);
+* ``"image"``: the figure rendered to PNG into a fixed-size image widget, for front ends
+  without the ipympl extension (and outside a kernel). Same controls, no page jumps.
+"""
+
+import io
+import os
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+from .functions import f_2d, f_2d_grad, loss_1d, loss_1d_grad
+from .optimizers import DISPLAY_NAMES, get_optimizer, hyperparameters
+from .plotting import (
+    XLIM_1D,
+    XLIM_2D,
+    YLIM_1D,
+    YLIM_2D,
+    PathArtists,
+    describe_run,
+    draw_contour,
+    draw_loss_curve,
+    points_1d,
+)
+from .trajectories import train_1d, train_2d
+
+# (min, max, step) of a linear slider; eps gets a log slider (base-10 exponents).
+SLIDER_RANGES = {
+    "lr": (0.0, 1.0, 0.01),
+    "gamma": (0.0, 0.99, 0.01),
+    "rho": (0.0, 0.99, 0.01),
+    "beta1": (0.0, 0.99, 0.01),
+    "beta2": (0.0, 0.999, 0.001),
+    "eps": (-10.0, -1.0, 0.5),
+}
+
+
+def _make_slider(name, value, spec):
+    lo, hi, step = spec
+    style = {"description_width": "60px"}
+    layout = widgets.Layout(width="420px")
+    if name == "eps":
+        return widgets.FloatLogSlider(
+            value=value, base=10, min=lo, max=hi, step=step, description=name,
+            readout_format=".1e", style=style, layout=layout,
+        )
+    if not lo <= value <= hi:
+        raise ValueError(f"initial {name}={value!r} is outside its slider range [{lo}, {hi}]")
+    return widgets.FloatSlider(
+        value=value, min=lo, max=hi, step=step, description=name, readout_format=".3g",
+        style=style, layout=layout,
+    )
+
+
+def _in_kernel():
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def _choose_backend(backend):
+    backend = backend or os.environ.get("COURSE_EXPLORER", "auto")
+    if backend == "auto":
+        try:
+            import ipympl  # noqa: F401
+        except ImportError:
+            return "image"
+        return "ipympl" if _in_kernel() else "image"
+    if backend not in ("ipympl", "image"):
+        raise ValueError(f"backend must be 'auto', 'ipympl' or 'image', got {backend!r}")
+    return backend
+
+
+class Explorer(widgets.VBox):
+    """Sliders above a figure whose path follows them.
+
+    Attributes: ``sliders`` (name → slider), ``figure``, ``trajectory`` (the path now drawn).
+
+    Only the moving artists are redrawn on a change (blitting): the contour, axes and labels
+    are rendered once into a background that is restored before each update.
+    """
+
+    def __init__(self, figure, sliders, compute, draw, artists, backend, fixed=None):
+        self.figure = figure
+        self.sliders = sliders
+        self.fixed = dict(fixed or {})
+        self.backend = backend
+        self._compute, self._draw = compute, draw
+        self._artists = list(artists)
+        self._background = None
+        for artist in self._artists:
+            artist.set_animated(True)
+        if backend == "ipympl":
+            from ipympl.backend_nbagg import new_figure_manager_given_figure
+
+            new_figure_manager_given_figure(id(figure), figure)
+            canvas = figure.canvas
+            canvas.header_visible = False
+            canvas.footer_visible = False
+            canvas.resizable = False
+            view = canvas
+        else:
+            FigureCanvasAgg(figure)
+            width, height = (figure.get_size_inches() * figure.dpi).astype(int)
+            # A fixed-size image: redraws replace the picture without moving the page.
+            view = widgets.Image(format="png", layout=widgets.Layout(
+                width=f"{width}px", height=f"{height}px"))
+        self.view = view
+        figure.canvas.mpl_connect("draw_event", self._on_full_draw)
+        super().__init__([widgets.VBox(list(sliders.values())), view])
+        for slider in sliders.values():
+            slider.observe(self._on_change, names="value")
+        self.update()
+
+    def values(self):
+        """Current hyper-parameters: the sliders' values and the fixed ones."""
+        return {**self.fixed, **{name: s.value for name, s in self.sliders.items()}}
+
+    def _on_change(self, _change):
+        self.update()
+
+    def _on_full_draw(self, _event):
+        # A full draw (first show, or the front end asking) renders everything but the moving
+        # artists: keep that as the background, then put the moving artists on top.
+        canvas = self.figure.canvas
+        self._background = canvas.copy_from_bbox(self.figure.bbox)
+        self._draw_moving_artists()
+        # The layout is settled now; recomputing it on every redraw would cost more than the plot.
+        self.figure.set_layout_engine("none")
+
+    def _draw_moving_artists(self):
+        for artist in self._artists:
+            self.figure.draw_artist(artist)
+
+    def update(self):
+        """Recompute the path for the current values and move the drawn line to it."""
+        values = self.values()
+        self.trajectory = self._compute(**values)
+        self._draw(self.trajectory, values)
+        canvas = self.figure.canvas
+        if self._background is None:
+            canvas.draw()
+        else:
+            canvas.restore_region(self._background)
+            self._draw_moving_artists()
+        if self.backend == "ipympl":
+            canvas.blit(self.figure.bbox)
+        else:
+            self.view.value = self._png()
+
+    def _png(self):
+        buffer = io.BytesIO()
+        Image.fromarray(np.asarray(self.figure.canvas.buffer_rgba())).save(
+            buffer, format="png", compress_level=1)
+        return buffer.getvalue()
+
+
+def _slider_set(optimizer, initial, ranges, sliders):
+    defaults = hyperparameters(optimizer)
+    values = {**defaults, **initial}
+    names = sliders if sliders is not None else (list(initial) or list(defaults))
+    spec = {**SLIDER_RANGES, **(ranges or {})}
+    controls = {}
+    for name in names:
+        if name not in defaults:
+            raise ValueError(f"{optimizer!r} has no hyper-parameter {name!r}")
+        controls[name] = _make_slider(name, values[name], spec.get(name, (0.0, 1.0, 0.01)))
+    fixed = {k: v for k, v in values.items() if k not in controls}
+    return controls, fixed
+
+
+def _display_name(optimizer):
+    if isinstance(optimizer, str):
+        return DISPLAY_NAMES.get(optimizer.lower(), optimizer)
+    return getattr(optimizer, "__name__", "optimizer")
+
+
+def optimizer_explorer(optimizer, steps=50, start=(-5.0, -2.0), *, ranges=None, sliders=None,
+                       backend=None, figsize=(8, 5), f=f_2d, grad=f_2d_grad,
+                       **initial_hyperparams):
+    """Live contour plot of ``optimizer``'s path on ``f`` (f_2d by default).
+
+    ``initial_hyperparams`` set the starting values; each one gets a slider (all of the
+    optimizer's hyper-parameters if none are given, or exactly those named in ``sliders``).
+    ``ranges`` overrides a slider's (min, max, step), e.g. ``ranges={"lr": (0, 4, 0.01)}``.
+    """
+    get_optimizer(optimizer)  # an unknown name fails here, before any figure exists
+    controls, fixed = _slider_set(optimizer, initial_hyperparams, ranges, sliders)
+    figure = Figure(figsize=figsize, layout="constrained")
+    ax = figure.add_subplot()
+    draw_contour(ax, f, XLIM_2D, YLIM_2D)
+    ax.plot(*start, "o", ms=10, color="#e31a1c", mec="white", zorder=4)
+    path_artists = PathArtists(ax, (XLIM_2D, YLIM_2D), f, "#ff7f0e")
+    title = ax.set_title(" ")
+    name = _display_name(optimizer)
+
+    def compute(**hp):
+        return train_2d(optimizer, steps=steps, start=start, grad=grad, **hp)
+
+    def draw(path, hp):
+        path_artists.update(path, path)
+        title.set_text(describe_run(name, hp, path, f))
+
+    artists = [*path_artists.artists(), title]
+    return Explorer(figure, controls, compute, draw, artists, _choose_backend(backend), fixed)
+
+
+def gradient_descent_1d_explorer(optimizer="sgd", steps=20, start=1.0, *, ranges=None,
+                                 sliders=None, backend=None, figsize=(8, 5), loss=loss_1d,
+                                 grad=loss_1d_grad, **initial_hyperparams):
+    """Live plot of the points an optimizer visits on the 1-D loss θ²."""
+    get_optimizer(optimizer)
+    if not initial_hyperparams and sliders is None:
+        initial_hyperparams = {"lr": 0.1}
+    ranges = {"lr": (0.0, 1.1, 0.01), **(ranges or {})}
+    controls, fixed = _slider_set(optimizer, initial_hyperparams, ranges, sliders)
+    figure = Figure(figsize=figsize, layout="constrained")
+    ax = figure.add_subplot()
+    draw_loss_curve(ax, loss, XLIM_1D, YLIM_1D)
+    path_artists = PathArtists(ax, (XLIM_1D, YLIM_1D), loss, "#e31a1c")
+    title = ax.set_title(" ")
+    name = _display_name(optimizer)
+
+    def compute(**hp):
+        return train_1d(optimizer, steps=steps, start=start, grad=grad, **hp)
+
+    def draw(path, hp):
+        path_artists.update(points_1d(path, loss), path)
+        title.set_text(describe_run(name, hp, path, loss))
+
+    artists = [*path_artists.artists(), title]
+    return Explorer(figure, controls, compute, draw, artists, _choose_backend(backend), fixed)
+
+
+__all__ = ["Explorer", "optimizer_explorer", "gradient_descent_1d_explorer", "SLIDER_RANGES"]
