@@ -11,10 +11,12 @@ Two ways to show the figure:
   without the ipympl extension (and outside a kernel). Same controls, no page jumps.
 """
 
+import importlib.util
 import io
 import os
 
 import ipywidgets as widgets
+import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -72,12 +74,20 @@ def _in_kernel():
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
+def _ipympl_classes():
+    """ipympl's canvas and manager, without letting the import switch pyplot's backend."""
+    before = matplotlib.rcParams["backend"]
+    from ipympl.backend_nbagg import Canvas, FigureManager
+
+    if matplotlib.rcParams["backend"] != before:
+        matplotlib.use(before)
+    return Canvas, FigureManager
+
+
 def _choose_backend(backend):
     backend = backend or os.environ.get("COURSE_EXPLORER", "auto")
     if backend == "auto":
-        try:
-            import ipympl  # noqa: F401
-        except ImportError:
+        if importlib.util.find_spec("ipympl") is None:
             return "image"
         return "ipympl" if _in_kernel() else "image"
     if backend not in ("ipympl", "image"):
@@ -105,10 +115,10 @@ class Explorer(widgets.VBox):
         for artist in self._artists:
             artist.set_animated(True)
         if backend == "ipympl":
-            from ipympl.backend_nbagg import new_figure_manager_given_figure
-
-            new_figure_manager_given_figure(id(figure), figure)
-            canvas = figure.canvas
+            Canvas, FigureManager = _ipympl_classes()
+            # A canvas of its own, outside pyplot: inline figures elsewhere stay inline.
+            canvas = Canvas(figure)
+            FigureManager(canvas, id(figure))
             canvas.header_visible = False
             canvas.footer_visible = False
             canvas.resizable = False
@@ -125,6 +135,10 @@ class Explorer(widgets.VBox):
         for slider in sliders.values():
             slider.observe(self._on_change, names="value")
         self.update()
+
+    def __repr__(self):
+        # Stable text (no widget ids or values that change), for notebooks saved with outputs.
+        return f"Explorer(sliders={list(self.sliders)}, backend={self.backend!r})"
 
     def values(self):
         """Current hyper-parameters: the sliders' values and the fixed ones."""
