@@ -1,0 +1,77 @@
+import warnings
+
+import numpy as np
+import pytest
+
+from course_utils.functions import f_2d, f_2d_grad, loss_1d_grad
+from course_utils.optimizers import OPTIMIZERS, momentum, sgd
+from course_utils.trajectories import train_1d, train_2d
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_train_2d_shape_and_start(name):
+    path = train_2d(name, steps=17)
+    assert path.shape == (18, 2)
+    np.testing.assert_array_equal(path[0], [-5.0, -2.0])
+
+
+def test_train_2d_is_the_step_function_applied_in_turn():
+    path = train_2d("momentum", steps=5, start=(1.0, 2.0), lr=0.1, gamma=0.5)
+    x, state = np.array([1.0, 2.0]), {}
+    for row in path[1:]:
+        x, state = momentum(x, f_2d_grad(*x), state, lr=0.1, gamma=0.5)
+        np.testing.assert_array_equal(row, x)
+
+
+def test_train_2d_accepts_a_step_function_and_another_surface():
+    path = train_2d(sgd, steps=3, grad=lambda a, b: np.array([2 * a, 2 * b]), lr=0.25)
+    np.testing.assert_allclose(path[:, 0], -5.0 * 0.5 ** np.arange(4))
+
+
+def test_sgd_on_f_2d_converges_below_half_and_diverges_above():
+    # The x2 direction has curvature 4: each step multiplies x2 by (1 − 4η).
+    path = train_2d("sgd", steps=50, lr=0.42)
+    np.testing.assert_allclose(path[:, 1], -2.0 * (1 - 4 * 0.42) ** np.arange(51), rtol=1e-12)
+    assert f_2d(*path[-1]) < 1e-3
+    assert f_2d(*train_2d("sgd", steps=50, lr=0.61)[-1]) > 1e10
+
+
+def test_train_1d_matches_closed_form():
+    for lr in (0.1, 0.9, 1.04):
+        path = train_1d("sgd", steps=20, lr=lr)
+        assert path.shape == (21,)
+        np.testing.assert_allclose(path, (1 - 2 * lr) ** np.arange(21), rtol=1e-12)
+
+
+def test_train_1d_uses_the_given_gradient():
+    path = train_1d("sgd", steps=2, start=2.0, grad=lambda t: 3 * loss_1d_grad(t), lr=0.1)
+    np.testing.assert_allclose(path, [2.0, 0.8, 0.32])
+
+
+def test_diverging_runs_return_their_path_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path = train_2d("sgd", steps=1000, lr=1.5)
+        path_1d = train_1d("sgd", steps=2000, lr=5.0)
+    assert path.shape == (1001, 2) and not np.all(np.isfinite(path[-1]))
+    assert not np.isfinite(path_1d[-1])
+    assert np.isfinite(path[:5]).all()
+
+
+def test_zero_steps_is_just_the_start():
+    np.testing.assert_array_equal(train_2d("adam", steps=0), [[-5.0, -2.0]])
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"optimizer": "adamw"}, "unknown optimizer 'adamw'"),
+        ({"optimizer": "sgd", "learning_rate": 0.1}, "sgd takes no hyper-parameter learning_rate"),
+        ({"optimizer": "sgd", "steps": -1}, "steps must be"),
+        ({"optimizer": "sgd", "steps": 2.5}, "steps must be"),
+        ({"optimizer": "adam", "beta2": 1.0}, r"beta2 must be in \[0, 1\)"),
+    ],
+)
+def test_bad_arguments_raise_value_error(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        train_2d(**kwargs)

@@ -1,0 +1,95 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from course_utils.trajectories import train_1d, train_2d  # noqa: E402
+from course_utils.widgets import gradient_descent_1d_explorer, optimizer_explorer  # noqa: E402
+
+
+def _line_data(explorer):
+    line = explorer._artists[0]
+    return np.column_stack(line.get_data())
+
+
+def test_setting_a_slider_redraws_the_new_path():
+    explorer = optimizer_explorer("sgd", lr=0.42)
+    np.testing.assert_array_equal(explorer.trajectory, train_2d("sgd", lr=0.42))
+    before = explorer.view.value
+    explorer.sliders["lr"].value = 0.3
+    expected = train_2d("sgd", lr=0.3)
+    np.testing.assert_array_equal(explorer.trajectory, expected)
+    np.testing.assert_allclose(_line_data(explorer), expected)
+    assert explorer.view.value != before  # the picture was re-rendered
+    final_loss = 0.1 * expected[-1, 0] ** 2 + 2 * expected[-1, 1] ** 2
+    assert explorer.figure.axes[0].get_title() == f"SGD (lr=0.3): final loss {final_loss:.2g}"
+
+
+def test_every_slider_drives_the_path_and_fixed_values_stay():
+    explorer = optimizer_explorer(
+        "adam", steps=30, lr=1.0, beta1=0.9, beta2=0.99, eps=1e-6,
+        sliders=["lr", "beta1", "beta2"],
+    )
+    assert list(explorer.sliders) == ["lr", "beta1", "beta2"]
+    explorer.sliders["beta2"].value = 0.9
+    explorer.sliders["beta1"].value = 0.5
+    expected = train_2d("adam", steps=30, lr=1.0, beta1=0.5, beta2=0.9, eps=1e-6)
+    np.testing.assert_allclose(explorer.trajectory, expected)
+    np.testing.assert_allclose(_line_data(explorer), expected)
+
+
+def test_diverging_setting_is_drawn_and_labelled():
+    explorer = optimizer_explorer("sgd", lr=0.42)
+    explorer.sliders["lr"].value = 0.61
+    note = explorer._artists[2]
+    assert note.get_visible() and note.get_text() == "diverged"
+    assert len(_line_data(explorer)) < 51
+    assert explorer.figure.axes[0].get_title() == "SGD (lr=0.61): diverged"
+    explorer.sliders["lr"].value = 0.1
+    assert not note.get_visible()
+
+
+def test_the_figure_is_built_once():
+    explorer = optimizer_explorer("momentum", lr=0.61, gamma=0.42)
+    ax = explorer.figure.axes[0]
+    n_collections, n_lines = len(ax.collections), len(ax.lines)
+    for lr in (0.1, 0.2, 0.3):
+        explorer.sliders["lr"].value = lr
+    assert (len(ax.collections), len(ax.lines)) == (n_collections, n_lines)
+    assert len(explorer.figure.axes) == 1
+
+
+def test_1d_explorer():
+    explorer = gradient_descent_1d_explorer(lr=0.1)
+    explorer.sliders["lr"].value = 0.9
+    path = train_1d("sgd", lr=0.9)
+    np.testing.assert_array_equal(explorer.trajectory, path)
+    np.testing.assert_allclose(_line_data(explorer), np.column_stack([path, path**2]))
+
+
+def test_log_slider_for_eps_and_range_override():
+    explorer = optimizer_explorer("adagrad", ranges={"lr": (0, 4, 0.01)}, lr=1.0, eps=1e-6)
+    assert explorer.sliders["lr"].max == 4
+    assert type(explorer.sliders["eps"]).__name__ == "FloatLogSlider"
+    explorer.sliders["eps"].value = 1e-2
+    np.testing.assert_allclose(explorer.trajectory, train_2d("adagrad", lr=1.0, eps=1e-2))
+
+
+def test_repr_is_stable():
+    assert repr(optimizer_explorer("sgd", lr=0.1)) == "Explorer(sliders=['lr'], backend='image')"
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"optimizer": "adamw"}, "unknown optimizer"),
+        ({"optimizer": "sgd", "gamma": 0.5}, "no hyper-parameter 'gamma'"),
+        ({"optimizer": "sgd", "lr": 7.0}, r"outside its slider range"),
+        ({"optimizer": "sgd", "lr": 0.1, "backend": "qt"}, "backend must be"),
+    ],
+)
+def test_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        optimizer_explorer(**kwargs)
