@@ -42,3 +42,12 @@ def train_2d(optimizer, steps=50, start=(-5.0, -2.0), grad=f_2d_grad, **hyperpar
 def train_1d(optimizer, steps=20, start=1.0, grad=loss_1d_grad, **hyperparams):
     """Path of ``optimizer`` on a 1-D loss (θ² by default): array of shape (steps + 1,)."""
     return _run(optimizer, steps, float(start), grad, hyperparams)
+
+
+def steps_to_reach(path, tol=1e-2, target=(0.0, 0.0)):
+    """First step at which ``path`` is within ``tol`` (Euclidean) of ``target``; None if never."""
+    path = np.asarray(path, dtype=float).reshape(len(path), -1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        distance = np.linalg.norm(path - np.asarray(target, dtype=float)[: path.shape[1]], axis=1)
+    inside = np.flatnonzero(distance < tol)
+    return int(inside[0]) if inside.size else None

@@ -75,3 +75,14 @@ def test_zero_steps_is_just_the_start():
 def test_bad_arguments_raise_value_error(kwargs, message):
     with pytest.raises(ValueError, match=message):
         train_2d(**kwargs)
+
+
+def test_steps_to_reach():
+    from course_utils.trajectories import steps_to_reach
+
+    path = train_2d("sgd", steps=200, lr=0.42)
+    n = steps_to_reach(path)
+    assert np.linalg.norm(path[n]) < 1e-2 <= np.linalg.norm(path[n - 1])
+    assert steps_to_reach(train_2d("sgd", steps=200, lr=0.61)) is None
+    assert steps_to_reach(train_1d("sgd", lr=0.5)) == 1
+    assert steps_to_reach(np.array([[1.0, 1.0], [0.5, 0.5]]), tol=1.0, target=(1.0, 0.5)) == 0
