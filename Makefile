@@ -6,8 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: lab test setup lint clean
 
+# Jupyter refuses to start as root (containers, CI machines) unless told it is intended.
+LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: setup
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/
 
 test: setup
 	$(BIN)/pytest tests
