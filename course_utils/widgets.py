@@ -166,6 +166,10 @@ class Explorer(widgets.VBox):
         self.trajectory = self._compute(**values)
         self._draw(self.trajectory, values)
         canvas = self.figure.canvas
+        if self.backend == "ipympl" and self._background is None:
+            # Let the front end ask for the first full picture once it is on the page.
+            canvas.draw_idle()
+            return
         if self._background is None:
             canvas.draw()
         else:

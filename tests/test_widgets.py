@@ -93,3 +93,18 @@ def test_repr_is_stable():
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         optimizer_explorer(**kwargs)
+
+
+def test_ipympl_canvas_waits_for_the_front_end_then_blits():
+    explorer = optimizer_explorer("sgd", lr=0.42, backend="ipympl")
+    canvas = explorer.figure.canvas
+    assert type(canvas).__name__ == "Canvas"
+    # No picture is pushed before the page shows the canvas (a half-initialised view breaks).
+    assert not canvas._data_url
+    explorer.sliders["lr"].value = 0.3
+    np.testing.assert_allclose(_line_data(explorer), train_2d("sgd", lr=0.3))
+    canvas.draw()  # what the front end asks for once the canvas is on the page
+    assert explorer._background is not None
+    explorer.sliders["lr"].value = 0.2
+    np.testing.assert_allclose(_line_data(explorer), train_2d("sgd", lr=0.2))
+    assert matplotlib.get_backend().lower() == "agg"  # pyplot's backend left alone
