@@ -40,7 +40,13 @@ def use_style(lecture=None):
     if lecture is None:
         lecture = os.environ.get("COURSE_LECTURE", "") not in ("", "0")
     mplhep.style.use("ATLAS")
-    plt.rcParams.update({"figure.figsize": (8, 5), "legend.frameon": True, "axes.titlesize": 14})
+    plt.rcParams.update({
+        "figure.figsize": (8, 5),
+        "legend.frameon": True,
+        "axes.titlesize": 14,
+        # ATLAS's math font has no radical sign; without a fallback \sqrt logs errors to stderr.
+        "mathtext.fallback": "stixsans",
+    })
     if lecture:
         plt.rcParams.update(_LECTURE)
 

@@ -6,7 +6,7 @@ from .functions import f_2d_grad, loss_1d_grad
 from .optimizers import get_optimizer, hyperparameters
 
 
-def _run(optimizer, steps, start, grad, hyperparams):
+def _run(optimizer, steps, start, grad, hyperparams, states=None):
     step = get_optimizer(optimizer)
     if isinstance(optimizer, str):
         unknown = set(hyperparams) - set(hyperparameters(step))
@@ -28,6 +28,8 @@ def _run(optimizer, steps, start, grad, hyperparams):
         for i in range(1, len(path)):
             point, state = step(point, grad(*np.atleast_1d(point)), state, **hyperparams)
             path[i] = point
+            if states is not None:
+                states.append(state)
     return path
 
 
@@ -37,6 +39,17 @@ def train_2d(optimizer, steps=50, start=(-5.0, -2.0), grad=f_2d_grad, **hyperpar
     ``optimizer`` is a name in ``OPTIMIZERS`` or a step function; ``hyperparams`` go to it.
     """
     return _run(optimizer, steps, start, grad, hyperparams)
+
+
+def train_2d_with_states(optimizer, steps=50, start=(-5.0, -2.0), grad=f_2d_grad,
+                         **hyperparams):
+    """Like :func:`train_2d`, also returning the optimizer's state after each step.
+
+    Returns ``(path, states)``: ``states[i]`` is the state dict after step ``i + 1`` (for
+    example AdaGrad's accumulated ``G``), so a notebook can plot what the optimizer remembers.
+    """
+    states = []
+    return _run(optimizer, steps, start, grad, hyperparams, states), states
 
 
 def train_1d(optimizer, steps=20, start=1.0, grad=loss_1d_grad, **hyperparams):

@@ -96,3 +96,12 @@ def test_describe_run():
     assert describe_run("SGD", {"lr": 0.42}, train_2d("sgd", lr=0.42), f_2d).startswith(
         "SGD (lr=0.42): final loss "
     )
+
+
+def test_square_roots_render_without_logged_errors(caplog):
+    use_style()
+    fig, ax = plt.subplots()
+    ax.set_title(r"$\sqrt{\epsilon} / \sqrt{\hat{n}_t}$")
+    with caplog.at_level("WARNING"):
+        fig.canvas.draw()
+    assert not caplog.records

@@ -86,3 +86,14 @@ def test_steps_to_reach():
     assert steps_to_reach(train_2d("sgd", steps=200, lr=0.61)) is None
     assert steps_to_reach(train_1d("sgd", lr=0.5)) == 1
     assert steps_to_reach(np.array([[1.0, 1.0], [0.5, 0.5]]), tol=1.0, target=(1.0, 0.5)) == 0
+
+
+def test_train_2d_with_states_records_each_state():
+    from course_utils.trajectories import train_2d_with_states
+
+    path, states = train_2d_with_states("adagrad", steps=3, lr=1.0)
+    np.testing.assert_array_equal(path, train_2d("adagrad", steps=3, lr=1.0))
+    assert len(states) == 3
+    grads = [f_2d_grad(*p) for p in path[:3]]
+    np.testing.assert_allclose(states[2]["G"], sum(g**2 for g in grads))
+    np.testing.assert_allclose(states[0]["G"], grads[0] ** 2)
