@@ -97,3 +97,23 @@ def test_train_2d_with_states_records_each_state():
     grads = [f_2d_grad(*p) for p in path[:3]]
     np.testing.assert_allclose(states[2]["G"], sum(g**2 for g in grads))
     np.testing.assert_allclose(states[0]["G"], grads[0] ** 2)
+
+
+def test_steps_to_reach_can_ask_to_stay():
+    from course_utils.trajectories import distance_to, steps_to_reach
+
+    path = np.array([[1.0, 0.0], [0.001, 0.0], [0.5, 0.0], [0.002, 0.0], [0.001, 0.0]])
+    assert steps_to_reach(path) == 1
+    assert steps_to_reach(path, stay=True) == 3
+    assert steps_to_reach(path[:3], stay=True) is None
+    np.testing.assert_allclose(distance_to(path[:1], target=(1.0, 1.0)), [1.0])
+    assert distance_to(np.array([[np.inf, np.nan]]))[0] == np.inf
+
+
+def test_train_2d_with_states_can_start_from_a_given_state():
+    from course_utils.trajectories import train_2d_with_states
+
+    # Starting AdaGrad at G = eps reproduces the lecture's η/√(G + ε) form.
+    path, _ = train_2d_with_states("adagrad", steps=1, state={"G": 1e-6}, lr=1.0, eps=1e-300)
+    g = f_2d_grad(-5.0, -2.0)
+    np.testing.assert_allclose(path[1], [-5.0, -2.0] - g / np.sqrt(g**2 + 1e-6))
