@@ -84,7 +84,8 @@ def _ipympl_classes():
     return Canvas, FigureManager
 
 
-def _choose_backend(backend):
+def choose_backend(backend):
+    """'ipympl' or 'image' for a requested backend (None/'auto': ipympl inside a kernel)."""
     backend = backend or os.environ.get("COURSE_EXPLORER", "auto")
     if backend == "auto":
         if importlib.util.find_spec("ipympl") is None:
@@ -96,9 +97,10 @@ def _choose_backend(backend):
 
 
 class Explorer(widgets.VBox):
-    """Sliders above a figure whose path follows them.
+    """Controls above a figure whose drawing follows them.
 
-    Attributes: ``sliders`` (name → slider), ``figure``, ``trajectory`` (the path now drawn).
+    Attributes: ``sliders`` (name → control: any widget with a ``value``, e.g. a slider or a
+    dropdown), ``figure``, ``trajectory`` (what ``compute`` returned for the values now drawn).
 
     Only the moving artists are redrawn on a change (blitting): the contour, axes and labels
     are rendered once into a background that is restored before each update.
@@ -234,7 +236,7 @@ def optimizer_explorer(optimizer, steps=50, start=(-5.0, -2.0), *, ranges=None, 
         title.set_text(describe_run(name, hp, path, f))
 
     artists = [*path_artists.artists(), title]
-    return Explorer(figure, controls, compute, draw, artists, _choose_backend(backend), fixed)
+    return Explorer(figure, controls, compute, draw, artists, choose_backend(backend), fixed)
 
 
 def gradient_descent_1d_explorer(optimizer="sgd", steps=20, start=1.0, *, ranges=None,
@@ -261,7 +263,7 @@ def gradient_descent_1d_explorer(optimizer="sgd", steps=20, start=1.0, *, ranges
         title.set_text(describe_run(name, hp, path, loss))
 
     artists = [*path_artists.artists(), title]
-    return Explorer(figure, controls, compute, draw, artists, _choose_backend(backend), fixed)
+    return Explorer(figure, controls, compute, draw, artists, choose_backend(backend), fixed)
 
 
 __all__ = ["Explorer", "optimizer_explorer", "gradient_descent_1d_explorer", "SLIDER_RANGES"]

@@ -1,0 +1,188 @@
+"""How an initializer shapes the signal in a deep network, forward and backward.
+
+:func:`activation_stats` pushes a batch of standard-normal inputs through ``depth`` layers
+``Dense(width, width) → activation`` built from :mod:`course_utils.nn` (biases zero, weights from
+the initializer), then sends a unit-variance gradient back down through the same layers, and
+returns the mean and standard deviation of every layer's activations and gradients.
+:func:`init_explorer` shows them live: choose the initializer and the activation, drag the depth.
+"""
+
+import functools
+from dataclasses import dataclass, field
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.figure import Figure
+
+from .init import (
+    get_initializer,
+    glorot_normal,
+    glorot_uniform,
+    he_normal,
+    he_uniform,
+    random_normal,
+    random_uniform,
+    truncated_normal,
+)
+from .nn import Activation, Dense
+from .widgets import Explorer, choose_backend
+
+# The schemes the notebook compares: key → (initializer, English label).
+# "uniform_pm1" is lecture 004's random_uniform default, Uniform(−1, 1).
+SCHEMES = {
+    "random_uniform": (random_uniform, "uniform ±0.05"),
+    "random_normal": (random_normal, "normal σ=0.05"),
+    "uniform_pm1": (functools.partial(random_uniform, low=-1.0, high=1.0), "uniform ±1"),
+    "truncated_normal": (truncated_normal, "truncated normal σ=1"),
+    "glorot_uniform": (glorot_uniform, "Glorot uniform"),
+    "glorot_normal": (glorot_normal, "Glorot normal"),
+    "he_uniform": (he_uniform, "He uniform"),
+    "he_normal": (he_normal, "He normal"),
+}
+
+
+def _initializer(init):
+    if isinstance(init, str) and init in SCHEMES:
+        return SCHEMES[init][0]
+    return get_initializer(init)
+
+
+@dataclass(frozen=True)
+class LayerStats:
+    """Per-layer statistics of one deep network; index ``l − 1`` holds layer ``l``.
+
+    ``act_*``: the activations a_l = f(z_l); ``grad_*``: the back-propagated gradient ∂L/∂z_l;
+    ``weight_grad_std``: the std of ∂L/∂W_l (None unless asked for with ``weight_grads=True``);
+    ``kept``: layer number → a_l for the layers asked for.
+    """
+
+    act_mean: np.ndarray
+    act_std: np.ndarray
+    grad_mean: np.ndarray
+    grad_std: np.ndarray
+    weight_grad_std: np.ndarray | None = None
+    kept: dict = field(default_factory=dict)
+
+    @property
+    def layers(self):
+        """Layer numbers 1 … depth."""
+        return np.arange(1, len(self.act_std) + 1)
+
+
+def activation_stats(init, activation, depth=10, width=256, n_samples=512, rng=None, keep=(),
+                     weight_grads=False):
+    """Forward and backward statistics of a ``depth``-layer network at initialization.
+
+    ``init``: a key of ``SCHEMES``, a name in ``course_utils.init.INITIALIZERS`` or a callable
+    ``init(shape, rng)``; ``activation``: a name in ``course_utils.activations.ACTIVATIONS``.
+    The input is ``n_samples`` rows of N(0, 1); the loss is L = Σ a_depth·G with G of N(0, 1),
+    so ∂L/∂a_depth = G. Random draws in this order from ``rng`` (a Generator or a seed): the
+    input, the weights layer by layer, then G — the first k layers do not depend on ``depth``.
+    ``keep``: layer numbers whose activations are returned in ``kept``; ``weight_grads=True``
+    also computes ∂L/∂W_l (a third more work). Everything is float64. Returns a :class:`LayerStats`.
+    """
+    if not isinstance(depth, (int, np.integer)) or depth < 1:
+        raise ValueError(f"depth must be a positive integer, got {depth!r}")
+    initializer = _initializer(init)
+    rng = np.random.default_rng(rng)
+    x = rng.standard_normal((n_samples, width))
+    pairs = [(Dense(width, width, initializer, rng, dtype=np.float64), Activation(activation))
+             for _ in range(depth)]
+    act_mean, act_std, kept = [], [], {}
+    with np.errstate(over="ignore", invalid="ignore"):
+        for number, (dense, act) in enumerate(pairs, start=1):
+            x = act.forward(dense.forward(x))
+            act_mean.append(x.mean())
+            act_std.append(x.std())
+            if number in keep:
+                kept[number] = x.copy()
+        grad = rng.standard_normal(x.shape)
+        grad_mean, grad_std, weight_grad_std = [], [], []
+        for dense, act in reversed(pairs):
+            dz = act.backward(grad)
+            grad_mean.append(dz.mean())
+            grad_std.append(dz.std())
+            if weight_grads:
+                grad = dense.backward(dz)
+                weight_grad_std.append(dense.grads["W"].std())
+            else:
+                grad = dz @ dense.params["W"].T  # Dense.backward's dX, skipping dW
+    return LayerStats(
+        act_mean=np.array(act_mean), act_std=np.array(act_std),
+        grad_mean=np.array(grad_mean[::-1]), grad_std=np.array(grad_std[::-1]),
+        weight_grad_std=np.array(weight_grad_std[::-1]) if weight_grads else None, kept=kept,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Live explorer
+# ---------------------------------------------------------------------------
+
+ACTIVATION_CHOICES = ("tanh", "relu", "sigmoid", "leaky_relu", "linear")
+DEPTH_RANGE = (10, 50)
+YLIM = (1e-60, 1e60)
+
+
+def _growth(values):
+    """'× r per layer' summary: the geometric-mean ratio between neighbouring layers."""
+    values = np.asarray(values, dtype=float)
+    if len(values) < 2 or not np.all(np.isfinite(values)) or np.any(values <= 0):
+        return "n/a"
+    return f"{(values[-1] / values[0]) ** (1 / (len(values) - 1)):.3g}"
+
+
+def init_explorer(init="glorot_normal", activation="tanh", depth=20, *, width=256,
+                  n_samples=512, seed=0, backend=None, figsize=(12, 4.5)):
+    """Live plot of the activation std and gradient std per layer.
+
+    Two dropdowns (initializer from ``SCHEMES``, activation) and a depth slider (10–50). Each
+    new setting runs :func:`activation_stats` with ``rng=seed`` (results are cached, so going
+    back to a setting is instant) and moves the two existing lines
+    with ``set_data`` (limits fixed: x from 0 to 50 layers, y from 1e-60 to 1e60, log scale).
+    Returns an :class:`~course_utils.widgets.Explorer`; ``.trajectory`` is the ``LayerStats``.
+    """
+    style = {"description_width": "80px"}
+    layout = widgets.Layout(width="420px")
+    controls = {
+        "init": widgets.Dropdown(options=[(label, key) for key, (_, label) in SCHEMES.items()],
+                                 value=init, description="initializer", style=style,
+                                 layout=layout),
+        "activation": widgets.Dropdown(options=ACTIVATION_CHOICES, value=activation,
+                                       description="activation", style=style, layout=layout),
+        "depth": widgets.IntSlider(value=depth, min=DEPTH_RANGE[0], max=DEPTH_RANGE[1],
+                                   description="depth", style=style, layout=layout),
+    }
+    figure = Figure(figsize=figsize, layout="constrained")
+    ax_act, ax_grad = figure.subplots(1, 2)
+    lines = []
+    for ax, ylabel, color in [
+        (ax_act, "std of activations $a_l$", "#1f77b4"),
+        (ax_grad, r"std of gradients $\partial L / \partial z_l$", "#d62728"),
+    ]:
+        ax.axhline(1.0, color="gray", ls=":", lw=1)
+        (line,) = ax.semilogy([], [], "o-", ms=3, color=color)
+        ax.set(xlim=(0, DEPTH_RANGE[1] + 1), ylim=YLIM, xlabel="layer $l$", ylabel=ylabel)
+        ax.set_yticks(10.0 ** np.arange(-60, 61, 20))
+        lines.append(line)
+    ax_act.set_title("forward")
+    ax_grad.set_title("backward")
+    title = figure.suptitle(" ")
+
+    @functools.lru_cache(maxsize=128)  # a setting seen before is redrawn at once
+    def compute(init, activation, depth):
+        return activation_stats(init, activation, depth, width, n_samples, rng=seed)
+
+    def draw(stats, values):
+        layers = stats.layers
+        lines[0].set_data(layers, stats.act_std)
+        lines[1].set_data(layers, stats.grad_std)
+        title.set_text(
+            f"{SCHEMES[values['init']][1]}, {values['activation']}, {values['depth']} layers: "
+            f"activation std ×{_growth(stats.act_std)} per layer, "
+            f"gradient std ×{_growth(stats.grad_std[::-1])} per layer going down"
+        )
+
+    return Explorer(figure, controls, compute, draw, [*lines, title], choose_backend(backend))
+
+
+__all__ = ["SCHEMES", "LayerStats", "activation_stats", "init_explorer"]
