@@ -209,6 +209,24 @@ def _display_name(optimizer):
     return getattr(optimizer, "__name__", "optimizer")
 
 
+def _path_explorer(optimizer, run, controls, fixed, *, backend, figsize, draw_background, lims,
+                   loss, color, to_points=lambda path: path):
+    """A figure with a fixed background and one path that follows the controls."""
+    figure = Figure(figsize=figsize, layout="constrained")
+    ax = figure.add_subplot()
+    draw_background(ax)
+    path_artists = PathArtists(ax, lims, loss, color)
+    title = ax.set_title(" ")
+    name = _display_name(optimizer)
+
+    def draw(path, hp):
+        path_artists.update(to_points(path), path)
+        title.set_text(describe_run(name, hp, path, loss))
+
+    artists = [*path_artists.artists(), title]
+    return Explorer(figure, controls, run, draw, artists, choose_backend(backend), fixed)
+
+
 def optimizer_explorer(optimizer, steps=50, start=(-5.0, -2.0), *, ranges=None, sliders=None,
                        backend=None, figsize=(8, 5), f=f_2d, grad=f_2d_grad,
                        **initial_hyperparams):
@@ -220,23 +238,17 @@ def optimizer_explorer(optimizer, steps=50, start=(-5.0, -2.0), *, ranges=None, 
     """
     get_optimizer(optimizer)  # an unknown name fails here, before any figure exists
     controls, fixed = _slider_set(optimizer, initial_hyperparams, ranges, sliders)
-    figure = Figure(figsize=figsize, layout="constrained")
-    ax = figure.add_subplot()
-    draw_contour(ax, f, XLIM_2D, YLIM_2D)
-    ax.plot(*start, "o", ms=10, color="#e31a1c", mec="white", zorder=4)
-    path_artists = PathArtists(ax, (XLIM_2D, YLIM_2D), f, "#ff7f0e")
-    title = ax.set_title(" ")
-    name = _display_name(optimizer)
 
-    def compute(**hp):
+    def draw_background(ax):
+        draw_contour(ax, f, XLIM_2D, YLIM_2D)
+        ax.plot(*start, "o", ms=10, color="#e31a1c", mec="white", zorder=4)
+
+    def run(**hp):
         return train_2d(optimizer, steps=steps, start=start, grad=grad, **hp)
 
-    def draw(path, hp):
-        path_artists.update(path, path)
-        title.set_text(describe_run(name, hp, path, f))
-
-    artists = [*path_artists.artists(), title]
-    return Explorer(figure, controls, compute, draw, artists, choose_backend(backend), fixed)
+    return _path_explorer(optimizer, run, controls, fixed, backend=backend, figsize=figsize,
+                          draw_background=draw_background, lims=(XLIM_2D, YLIM_2D), loss=f,
+                          color="#ff7f0e")
 
 
 def gradient_descent_1d_explorer(optimizer="sgd", steps=20, start=1.0, *, ranges=None,
@@ -248,22 +260,14 @@ def gradient_descent_1d_explorer(optimizer="sgd", steps=20, start=1.0, *, ranges
         initial_hyperparams = {"lr": 0.1}
     ranges = {"lr": (0.0, 1.1, 0.01), **(ranges or {})}
     controls, fixed = _slider_set(optimizer, initial_hyperparams, ranges, sliders)
-    figure = Figure(figsize=figsize, layout="constrained")
-    ax = figure.add_subplot()
-    draw_loss_curve(ax, loss, XLIM_1D, YLIM_1D)
-    path_artists = PathArtists(ax, (XLIM_1D, YLIM_1D), loss, "#e31a1c")
-    title = ax.set_title(" ")
-    name = _display_name(optimizer)
 
-    def compute(**hp):
+    def run(**hp):
         return train_1d(optimizer, steps=steps, start=start, grad=grad, **hp)
 
-    def draw(path, hp):
-        path_artists.update(points_1d(path, loss), path)
-        title.set_text(describe_run(name, hp, path, loss))
-
-    artists = [*path_artists.artists(), title]
-    return Explorer(figure, controls, compute, draw, artists, choose_backend(backend), fixed)
+    return _path_explorer(optimizer, run, controls, fixed, backend=backend, figsize=figsize,
+                          draw_background=lambda ax: draw_loss_curve(ax, loss, XLIM_1D, YLIM_1D),
+                          lims=(XLIM_1D, YLIM_1D), loss=loss, color="#e31a1c",
+                          to_points=lambda path: points_1d(path, loss))
 
 
 __all__ = ["Explorer", "optimizer_explorer", "gradient_descent_1d_explorer", "SLIDER_RANGES"]
