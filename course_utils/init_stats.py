@@ -25,7 +25,7 @@ from .init import (
     truncated_normal,
 )
 from .nn import Activation, Dense
-from .widgets import Explorer, choose_backend
+from .widgets import Explorer
 
 # The schemes the notebook compares: key → (initializer, English label).
 # "uniform_pm1" is lecture 004's random_uniform default, Uniform(−1, 1).
@@ -182,7 +182,7 @@ def init_explorer(init="glorot_normal", activation="tanh", depth=20, *, width=25
             f"gradient std ×{_growth(stats.grad_std[::-1])} per layer going down"
         )
 
-    return Explorer(figure, controls, compute, draw, [*lines, title], choose_backend(backend))
+    return Explorer(figure, controls, compute, draw, [*lines, title], backend)
 
 
 __all__ = ["SCHEMES", "LayerStats", "activation_stats", "init_explorer"]

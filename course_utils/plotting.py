@@ -117,14 +117,14 @@ class PathArtists:
     def update(self, points, path):
         """Show ``points`` (the plotted coordinates of ``path``, shape (n, 2))."""
         self.diverged = is_diverged(path, self.loss)
+        edge = None
         if self.diverged:
             points, edge = clip_to_window(points, self.lims)
-            self.note.set_visible(edge is not None)
-            if edge is not None:
-                self._place_note(edge)
+        self.note.set_visible(edge is not None)
+        if edge is not None:
+            self._place_note(edge)
             self.end.set_data([], [])
-        else:
-            self.note.set_visible(False)
+        else:  # still inside the window: mark where the path is now
             self.end.set_data(points[-1:, 0], points[-1:, 1])
         self.line.set_data(points[:, 0], points[:, 1])
 

@@ -106,11 +106,11 @@ class Explorer(widgets.VBox):
     are rendered once into a background that is restored before each update.
     """
 
-    def __init__(self, figure, sliders, compute, draw, artists, backend, fixed=None):
+    def __init__(self, figure, sliders, compute, draw, artists, backend=None, fixed=None):
         self.figure = figure
         self.sliders = sliders
         self.fixed = dict(fixed or {})
-        self.backend = backend
+        self.backend = backend = choose_backend(backend)
         self._compute, self._draw = compute, draw
         self._artists = list(artists)
         self._background = None
@@ -224,7 +224,7 @@ def _path_explorer(optimizer, run, controls, fixed, *, backend, figsize, draw_ba
         title.set_text(describe_run(name, hp, path, loss))
 
     artists = [*path_artists.artists(), title]
-    return Explorer(figure, controls, run, draw, artists, choose_backend(backend), fixed)
+    return Explorer(figure, controls, run, draw, artists, backend, fixed)
 
 
 def optimizer_explorer(optimizer, steps=50, start=(-5.0, -2.0), *, ranges=None, sliders=None,

@@ -105,3 +105,12 @@ def test_square_roots_render_without_logged_errors(caplog):
     with caplog.at_level("WARNING"):
         fig.canvas.draw()
     assert not caplog.records
+
+
+def test_diverging_path_still_inside_the_window_keeps_its_end_marker():
+    path = train_1d("sgd", steps=3, lr=1.04)  # growing, but |θ| < 1.5 so far
+    ax = plot_1d(path)
+    assert "diverged" not in _visible_texts(ax)
+    end_markers = [line for line in ax.get_lines() if line.get_marker() == "o" and
+                   len(line.get_xdata()) == 1]
+    np.testing.assert_allclose(end_markers[0].get_xdata(), [path[-1]])
