@@ -44,13 +44,15 @@ def compare(epochs=20, n_train=20000, seeds=(0,), optimizers=None, data=None, pr
 
     ``optimizers``: keys from ``RUN_KEYS`` (default: all seven runs). ``data``: MNIST as
     ``load_mnist`` returns it, ``(x_train, y_train), (x_test, y_test)`` with uint8 images
-    (default: ``load_mnist()``); the first ``n_train`` training images are used. Seed s draws
-    the initial weights (Glorot uniform) and the batch order, so a run is reproducible.
+    (default: ``load_mnist()``); the first ``n_train`` training images are used, or all of them
+    if there are fewer (the small offline set has 4 000). Seed s draws the initial weights
+    (Glorot uniform) and the batch order, so a run is reproducible.
 
     Each result holds ``key``, ``label``, ``optimizer``, ``hyperparams``, ``settings`` (text),
-    ``batchnorm``, ``reference`` (the lecture's accuracy), ``seeds``, ``test_accuracy`` (one per
-    seed), ``mean``, ``std`` (sample std over the seeds, 0 for one seed), ``seconds_per_epoch``
-    (training time, evaluation not counted) and ``histories`` (``train``'s history, per seed).
+    ``batchnorm``, ``reference`` (the lecture's accuracy), ``n_train`` and ``n_test`` (the numbers
+    of images actually used), ``seeds``, ``test_accuracy`` (one per seed), ``mean``, ``std``
+    (sample std over the seeds, 0 for one seed), ``seconds_per_epoch`` (training time, evaluation
+    not counted) and ``histories`` (``train``'s history, per seed).
     """
     keys = RUN_KEYS if optimizers is None else tuple(optimizers)
     unknown = [key for key in keys if key not in RUN_KEYS]
@@ -83,6 +85,8 @@ def compare(epochs=20, n_train=20000, seeds=(0,), optimizers=None, data=None, pr
             "settings": _settings_text(hyperparams),
             "batchnorm": batchnorm,
             "reference": reference,
+            "n_train": len(x_train),
+            "n_test": len(x_test),
             "seeds": list(seeds),
             "test_accuracy": accuracies,
             "mean": float(np.mean(accuracies)),

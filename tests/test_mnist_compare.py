@@ -39,6 +39,7 @@ def test_compare_on_a_tiny_slice(capsys):
         _, label, optimizer, hyperparams, batchnorm, reference = run
         assert (r["label"], r["optimizer"], r["hyperparams"]) == (label, optimizer, hyperparams)
         assert (r["batchnorm"], r["reference"], r["seeds"]) == (batchnorm, reference, [0, 1])
+        assert (r["n_train"], r["n_test"]) == (500, 100)
         assert len(r["test_accuracy"]) == 2 and all(0 <= a <= 1 for a in r["test_accuracy"])
         assert r["mean"] == pytest.approx(np.mean(r["test_accuracy"]))
         assert r["std"] == pytest.approx(np.std(r["test_accuracy"], ddof=1))
@@ -61,6 +62,14 @@ def test_compare_selected_runs_is_deterministic():
     assert first[0]["std"] == 0.0  # one seed
     with pytest.raises(ValueError, match="nesterov"):
         compare(epochs=1, optimizers=["nesterov"], data=data, progress=False)
+
+
+def test_compare_uses_all_images_when_n_train_exceeds_them():
+    # The small offline set has 4 000 training images; the default n_train is 20 000.
+    results = compare(epochs=1, n_train=20000, optimizers=["sgd"], data=tiny_mnist(),
+                      progress=False)
+    assert (results[0]["n_train"], results[0]["n_test"]) == (520, 100)
+    assert len(results[0]["histories"][0]["loss"]) == 1
 
 
 def test_parse_args_defaults_and_options():
