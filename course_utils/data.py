@@ -41,7 +41,6 @@ __all__ = [
     "MnistData",
     "MnistSource",
     "load_mnist",
-    "one_hot",
     "preprocess",
 ]
 
@@ -387,12 +386,3 @@ def preprocess(images: np.ndarray, dtype=np.float32) -> np.ndarray:
     x = images.reshape(len(images), -1).astype(dtype)
     return (x / 255 - 0.5) * 2
 
-
-def one_hot(labels: np.ndarray, n_classes: int = 10, dtype=np.float32) -> np.ndarray:
-    """Labels ``(n,)`` in 0..n_classes-1 -> one-hot rows ``(n, n_classes)``."""
-    labels = np.asarray(labels)
-    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"labels must be a 1-D integer array, got {labels.dtype} {labels.shape}")
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        raise ValueError(f"labels must lie in 0..{n_classes - 1}")
-    return np.eye(n_classes, dtype=dtype)[labels]

@@ -245,10 +245,8 @@ def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", ep
                 model.backward(dlogits)
                 for i, layer in enumerate(model.layers):
                     for name, param in layer.params.items():
-                        new, states[i, name] = step(param, layer.grads[name], states[i, name],
-                                                    **hyperparams)
-                        # keep float32: a numpy float64 lr would promote the weights
-                        layer.params[name] = new.astype(param.dtype, copy=False)
+                        layer.params[name], states[i, name] = step(
+                            param, layer.grads[name], states[i, name], **hyperparams)
                 loss_sum += loss * len(batch)
                 correct += int(np.count_nonzero(logits.argmax(axis=1) == y))
                 bar.update()

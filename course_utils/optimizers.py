@@ -19,19 +19,26 @@ import numpy as np
 # ---------------------------------------------------------------------------
 
 
+# Each check returns a plain Python float: numpy treats it as a "weak" scalar, so a float32
+# network stays float32 even when a hyper-parameter arrives as np.float64.
+
+
 def _check_lr(lr):
     if not np.isfinite(lr) or lr < 0:
         raise ValueError(f"lr must be a finite number >= 0, got {lr!r}")
+    return float(lr)
 
 
 def _check_decay(name, value):
     if not 0.0 <= value < 1.0:
         raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+    return float(value)
 
 
 def _check_eps(eps):
     if not eps > 0:
         raise ValueError(f"eps must be > 0, got {eps!r}")
+    return float(eps)
 
 
 def _as_float(params, grad):
@@ -53,7 +60,7 @@ def _as_float(params, grad):
 
 def sgd(params, grad, state, *, lr=0.01):
     """Plain gradient descent: θ ← θ − η·g."""
-    _check_lr(lr)
+    lr = _check_lr(lr)
     params, grad = _as_float(params, grad)
     return params - lr * grad, {}
 
@@ -64,8 +71,8 @@ def momentum(params, grad, state, *, lr=0.01, gamma=0.9):
     The velocity already carries the learning rate; at constant lr this is the same
     sequence of points as torch.optim.SGD(momentum=γ).
     """
-    _check_lr(lr)
-    _check_decay("gamma", gamma)
+    lr = _check_lr(lr)
+    gamma = _check_decay("gamma", gamma)
     params, grad = _as_float(params, grad)
     v = gamma * state.get("v", 0.0) + lr * grad
     return params - v, {"v": v}
@@ -78,8 +85,8 @@ def nesterov(params, grad, state, *, lr=0.01, gamma=0.9):
     v' = γ·v' − η·∇L(θ + γ·v') rewritten in the shifted variable θ + γ·v', so the point
     plotted is the look-ahead point itself.
     """
-    _check_lr(lr)
-    _check_decay("gamma", gamma)
+    lr = _check_lr(lr)
+    gamma = _check_decay("gamma", gamma)
     params, grad = _as_float(params, grad)
     v = gamma * state.get("v", 0.0) + grad
     return params - lr * (grad + gamma * v), {"v": v}
@@ -87,8 +94,8 @@ def nesterov(params, grad, state, *, lr=0.01, gamma=0.9):
 
 def adagrad(params, grad, state, *, lr=0.01, eps=1e-10):
     """AdaGrad: G ← G + g²;  θ ← θ − η·g / (√G + ε)."""
-    _check_lr(lr)
-    _check_eps(eps)
+    lr = _check_lr(lr)
+    eps = _check_eps(eps)
     params, grad = _as_float(params, grad)
     G = state.get("G", 0.0) + grad * grad
     return params - lr * grad / (np.sqrt(G) + eps), {"G": G}
@@ -96,9 +103,9 @@ def adagrad(params, grad, state, *, lr=0.01, eps=1e-10):
 
 def rmsprop(params, grad, state, *, lr=0.01, gamma=0.99, eps=1e-8):
     """RMSProp: E[g²] ← γ·E[g²] + (1 − γ)·g²;  θ ← θ − η·g / (√E[g²] + ε)."""
-    _check_lr(lr)
-    _check_decay("gamma", gamma)
-    _check_eps(eps)
+    lr = _check_lr(lr)
+    gamma = _check_decay("gamma", gamma)
+    eps = _check_eps(eps)
     params, grad = _as_float(params, grad)
     s = gamma * state.get("s", 0.0) + (1.0 - gamma) * grad * grad
     return params - lr * grad / (np.sqrt(s) + eps), {"s": s}
@@ -111,9 +118,9 @@ def adadelta(params, grad, state, *, rho=0.9, eps=1e-6, lr=1.0):
     u ← ρ·u + (1 − ρ)·Δ².  ε sits inside both square roots, so the very first
     steps are about √ε long.
     """
-    _check_lr(lr)
-    _check_decay("rho", rho)
-    _check_eps(eps)
+    lr = _check_lr(lr)
+    rho = _check_decay("rho", rho)
+    eps = _check_eps(eps)
     params, grad = _as_float(params, grad)
     r = rho * state.get("r", 0.0) + (1.0 - rho) * grad * grad
     u = state.get("u", np.zeros_like(grad))
@@ -128,10 +135,10 @@ def adam(params, grad, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
     m ← β₁·m + (1 − β₁)·g;  n ← β₂·n + (1 − β₂)·g²;
     m̂ = m / (1 − β₁ᵗ);  n̂ = n / (1 − β₂ᵗ);  θ ← θ − η·m̂ / (√n̂ + ε).
     """
-    _check_lr(lr)
-    _check_decay("beta1", beta1)
-    _check_decay("beta2", beta2)
-    _check_eps(eps)
+    lr = _check_lr(lr)
+    beta1 = _check_decay("beta1", beta1)
+    beta2 = _check_decay("beta2", beta2)
+    eps = _check_eps(eps)
     params, grad = _as_float(params, grad)
     t = state.get("t", 0) + 1
     m = beta1 * state.get("m", 0.0) + (1.0 - beta1) * grad

@@ -19,7 +19,9 @@ YLIM_2D = (-3.0, 3.0)
 XLIM_1D = (-1.5, 1.5)
 YLIM_1D = (-0.2, 2.0)
 
+# Paths on the dark contour (2-D) and on a white background (1-D).
 PATH_COLORS = ["#ff7f0e", "#e31a1c", "#ffffff", "#f781bf", "#ffff33", "#a6cee3", "#000000"]
+PATH_COLORS_1D = ["#e31a1c", "#ff7f0e", "#2ca02c", "#9467bd"]
 
 _LECTURE = {
     "font.size": 20,
@@ -164,6 +166,12 @@ def _new_axes(ax):
 # ---------------------------------------------------------------------------
 
 
+def mark_point(ax, point, label, marker="o", ms=10):
+    """A labelled marker (the start, the minimum) on top of the contour."""
+    ax.plot(*point, marker, ms=ms, color="#e31a1c", mec="white", zorder=4)
+    ax.annotate(label, point, xytext=(6, 8), textcoords="offset points", color="white")
+
+
 def draw_contour(ax, f=f_2d, xlim=XLIM_2D, ylim=YLIM_2D, minimum=F_2D_MINIMUM, levels=16):
     """Filled contours of ``f`` with the minimum marked; drawn once per figure."""
     x1, x2 = np.meshgrid(np.linspace(*xlim, 200), np.linspace(*ylim, 200))
@@ -172,8 +180,7 @@ def draw_contour(ax, f=f_2d, xlim=XLIM_2D, ylim=YLIM_2D, minimum=F_2D_MINIMUM, l
     lo, hi = z.min(), z.max()
     ax.contourf(x1, x2, z, levels=lo + (hi - lo) * np.linspace(0, 1, levels) ** 2, cmap="viridis")
     if minimum is not None:
-        ax.plot(*minimum, "*", ms=16, color="#e31a1c", mec="white", zorder=4)
-        ax.annotate("minimum", minimum, xytext=(6, 8), textcoords="offset points", color="white")
+        mark_point(ax, minimum, "minimum", marker="*", ms=16)
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_xlabel("$x_1$")
@@ -195,8 +202,7 @@ def plot_2d(paths, ax=None, f=f_2d, title=None, xlim=XLIM_2D, ylim=YLIM_2D,
         color = PATH_COLORS[i % len(PATH_COLORS)]
         PathArtists(ax, (xlim, ylim), f, color, label).update(path, path)
     start = np.asarray(next(iter(paths.values())), dtype=float)[0]
-    ax.plot(*start, "o", ms=10, color="#e31a1c", mec="white", zorder=4)
-    ax.annotate("start", start, xytext=(6, 8), textcoords="offset points", color="white")
+    mark_point(ax, start, "start")
     if legend or (legend is None and any(label for label in paths)):
         ax.legend(loc="upper right")
     if title:
@@ -231,7 +237,7 @@ def plot_1d(paths, ax=None, loss=loss_1d, title=None, xlim=XLIM_1D, ylim=YLIM_1D
     draw_loss_curve(ax, loss, xlim, ylim)
     paths = _as_path_dict(paths)
     for i, (label, path) in enumerate(paths.items()):
-        color = ["#e31a1c", "#ff7f0e", "#2ca02c", "#9467bd"][i % 4]
+        color = PATH_COLORS_1D[i % len(PATH_COLORS_1D)]
         artists = PathArtists(ax, (xlim, ylim), loss, color, label)
         artists.update(points_1d(path, loss), path)
     if legend or (legend is None and any(label for label in paths)):

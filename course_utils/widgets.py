@@ -33,6 +33,7 @@ from .plotting import (
     describe_run,
     draw_contour,
     draw_loss_curve,
+    mark_point,
     points_1d,
 )
 from .trajectories import train_1d, train_2d
@@ -241,7 +242,7 @@ def optimizer_explorer(optimizer, steps=50, start=(-5.0, -2.0), *, ranges=None, 
 
     def draw_background(ax):
         draw_contour(ax, f, XLIM_2D, YLIM_2D)
-        ax.plot(*start, "o", ms=10, color="#e31a1c", mec="white", zorder=4)
+        mark_point(ax, start, "start")
 
     def run(**hp):
         return train_2d(optimizer, steps=steps, start=start, grad=grad, **hp)

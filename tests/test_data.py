@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from course_utils import data
-from course_utils.data import load_mnist, one_hot, preprocess
+from course_utils.data import load_mnist, preprocess
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PROJECT_DATA_DIR = data.DEFAULT_DATA_DIR  # before any test patches it
@@ -413,12 +413,3 @@ def test_preprocess_scales_to_minus_one_one():
     np.testing.assert_allclose(x, [[-1.0, 1.0, -0.6, 0.6]], atol=1e-6)
     assert preprocess(images, dtype=np.float64).dtype == np.float64
     assert preprocess(np.zeros((3, 28, 28), np.uint8)).shape == (3, 784)
-
-
-def test_one_hot():
-    np.testing.assert_array_equal(one_hot(np.array([2, 0]), 3), [[0, 0, 1], [1, 0, 0]])
-    assert one_hot(np.arange(10)).dtype == np.float32
-    with pytest.raises(ValueError, match="0..9"):
-        one_hot(np.array([10]))
-    with pytest.raises(ValueError, match="integer"):
-        one_hot(np.array([1.0]))

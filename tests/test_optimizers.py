@@ -171,3 +171,12 @@ def test_hyperparameter_names_match_the_contract():
         "adadelta": ["rho", "eps", "lr"],
         "adam": ["lr", "beta1", "beta2", "eps"],
     }
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_numpy_float64_hyperparameters_keep_float32(name):
+    p = np.ones(3, dtype=np.float32)
+    hp = {k: np.float64(v) for k, v in hyperparameters(name).items()}
+    new, state = get_optimizer(name)(p, p, {}, **hp)
+    new, _ = get_optimizer(name)(new, p, state, **hp)
+    assert new.dtype == np.float32
