@@ -231,7 +231,7 @@ def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", ep
     n = len(x_train)
     n_batches = -(-n // batch_size)
     history = {"loss": [], "train_accuracy": [], "test_accuracy": [], "seconds": []}
-    desc = progress if isinstance(progress, str) else getattr(step, "__name__", "train")
+    desc = progress if isinstance(progress, str) else step.name
     with tqdm(total=epochs * n_batches, desc=desc, unit="batch", disable=not progress) as bar:
         for _ in range(epochs):
             start = time.perf_counter()

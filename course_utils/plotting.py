@@ -1,32 +1,53 @@
 """The course's figures: one style, a 1-D loss-curve plot and a 2-D contour plot of paths.
 
-Figure text is English and math only, so no figure ever needs a CJK font.
-The artists for a path are created once (:class:`PathArtists`) and moved with ``set_data``;
-the static figures and the live explorers share that code.
+Figure text is English and math only, so no figure ever needs a CJK font. Every optimizer is
+drawn in its record's colour and marker (:mod:`course_utils.optimizers`) in every figure; the
+contours are light greys, so every path colour reads on them. The artists for a path are created
+once (:class:`PathArtists`) and moved with ``set_data``; the static figures and the live explorers
+share that code.
 """
 
 import os
 
+import matplotlib.patheffects as patheffects
 import matplotlib.pyplot as plt
 import mplhep
 import numpy as np
+from matplotlib.colors import LinearSegmentedColormap
 
-from .functions import F_2D_MINIMUM, f_2d, loss_1d
+from .functions import loss_1d
+from .optimizers import OPTIMIZERS, get_optimizer
+from .surfaces import contour_levels, get_surface
 
-# The 2-D window of the lecture: wide enough for every example setting's detours.
-XLIM_2D = (-5.5, 3.0)
-YLIM_2D = (-3.0, 3.0)
 XLIM_1D = (-1.5, 1.5)
 YLIM_1D = (-0.2, 2.0)
 
-# Paths on the dark contour (2-D) and on a white background (1-D).
-PATH_COLORS = ["#ff7f0e", "#e31a1c", "#ffffff", "#f781bf", "#ffff33", "#a6cee3", "#000000"]
-PATH_COLORS_1D = ["#e31a1c", "#ff7f0e", "#2ca02c", "#9467bd"]
+# Light to mid grey: paths of any colour in the palette stay visible on it.
+CONTOUR_CMAP = LinearSegmentedColormap.from_list("course_contour", ["#fbfbfb", "#b9bec6"])
+CONTOUR_LINE_COLOR = "#8a9099"
+MARK_COLOR = "#222222"
+# Several paths of one optimizer in one picture: same colour and marker, these line styles.
+LINESTYLES = ("-", "--", ":", "-.")
+# A dark outline keeps light colours (Nesterov, AdaGrad) visible on the light contours.
+_OUTLINE = [patheffects.Stroke(linewidth=3.2, foreground="#303030", alpha=0.55),
+            patheffects.Normal()]
 
+_NORMAL = {
+    "figure.figsize": (8, 5),
+    "font.size": 15,
+    "axes.titlesize": 15,
+    "axes.labelsize": 15,
+    "legend.fontsize": 13,
+    "xtick.labelsize": 13,
+    "ytick.labelsize": 13,
+}
 _LECTURE = {
     "font.size": 20,
     "axes.titlesize": 20,
+    "axes.labelsize": 20,
     "legend.fontsize": 16,
+    "xtick.labelsize": 17,
+    "ytick.labelsize": 17,
     "lines.linewidth": 3,
     "lines.markersize": 8,
     "figure.figsize": (11, 7),
@@ -43,14 +64,48 @@ def use_style(lecture=None):
         lecture = os.environ.get("COURSE_LECTURE", "") not in ("", "0")
     mplhep.style.use("ATLAS")
     plt.rcParams.update({
-        "figure.figsize": (8, 5),
         "legend.frameon": True,
-        "axes.titlesize": 14,
+        "legend.framealpha": 0.9,
         # ATLAS's math font has no radical sign; without a fallback \sqrt logs errors to stderr.
         "mathtext.fallback": "stixsans",
+        **_NORMAL,
     })
     if lecture:
         plt.rcParams.update(_LECTURE)
+
+
+# ---------------------------------------------------------------------------
+# Which colour, marker and line style a path gets
+# ---------------------------------------------------------------------------
+
+
+def path_styles(labels, optimizer=None):
+    """Style (colour, marker, line style, legend label) of each labelled path.
+
+    A path's optimizer is ``optimizer`` (one name for all paths, or a dict label → name), else
+    its label when the label is a registry name (then the legend shows the display name). Paths
+    of the same optimizer share its colour and marker and take turns through ``LINESTYLES``;
+    paths of no known optimizer are dark grey.
+    """
+    styles, seen = {}, {}
+    for label in labels:
+        name = optimizer.get(label) if isinstance(optimizer, dict) else optimizer
+        if name is None and isinstance(label, str) and label.lower() in OPTIMIZERS:
+            name = label
+        record = get_optimizer(name) if name is not None else None
+        key = record.name if record is not None else None
+        index = seen.get(key, 0)
+        seen[key] = index + 1
+        legend = label
+        if record is not None and isinstance(label, str) and label.lower() == record.name:
+            legend = record.label
+        styles[label] = {
+            "color": record.color if record else "#444444",
+            "marker": record.marker if record else "o",
+            "linestyle": LINESTYLES[index % len(LINESTYLES)],
+            "label": legend,
+        }
+    return styles
 
 
 # ---------------------------------------------------------------------------
@@ -103,16 +158,24 @@ def clip_to_window(points, lims):
 
 
 class PathArtists:
-    """The line, end marker and 'diverged' label of one path, updated in place."""
+    """The line, end marker and 'diverged' label of one path, updated in place.
 
-    def __init__(self, ax, lims, loss, color, label=None, marker="o"):
+    A diverging path is cut where it leaves the window and labelled there; a path that swings
+    out of the window and back is drawn whole (the axes clip it).
+    """
+
+    def __init__(self, ax, lims, loss, color, label=None, marker="o", linestyle="-", ms=5):
         self.lims, self.loss = lims, loss
-        (self.line,) = ax.plot([], [], "-", marker=marker, ms=4, color=color, label=label, zorder=3)
-        (self.end,) = ax.plot([], [], "o", ms=8, mfc="white", mec=color, mew=2, zorder=4)
+        (self.line,) = ax.plot([], [], linestyle=linestyle, marker=marker, ms=ms, color=color,
+                               mec="white", mew=0.6, lw=1.8, label=label, zorder=3,
+                               path_effects=_OUTLINE)
+        (self.end,) = ax.plot([], [], marker="o", ls="none", ms=9, mfc="white", mec=color,
+                              mew=2.4, zorder=4)
         self.note = ax.annotate(
             "diverged", (0, 0), xytext=(0, 0), textcoords="offset points",
-            color="white", fontweight="bold", visible=False, zorder=5,
-            bbox={"boxstyle": "round,pad=0.2", "fc": "black", "alpha": 0.7, "ec": color, "lw": 2},
+            color="white", fontweight="bold", visible=False, zorder=6,
+            bbox={"boxstyle": "round,pad=0.25", "fc": "#222222", "alpha": 0.85, "ec": color,
+                  "lw": 2},
         )
         self.diverged = False
 
@@ -120,14 +183,16 @@ class PathArtists:
         """Show ``points`` (the plotted coordinates of ``path``, shape (n, 2))."""
         self.diverged = is_diverged(path, self.loss)
         edge = None
-        if self.diverged:
+        if self.diverged:  # cut at the edge; a path that only swings out and back is kept whole
             points, edge = clip_to_window(points, self.lims)
         self.note.set_visible(edge is not None)
         if edge is not None:
             self._place_note(edge)
             self.end.set_data([], [])
-        else:  # still inside the window: mark where the path is now
-            self.end.set_data(points[-1:, 0], points[-1:, 1])
+        elif len(points) and _inside(points[-1:], self.lims)[0]:
+            self.end.set_data(points[-1:, 0], points[-1:, 1])  # where the path is now
+        else:
+            self.end.set_data([], [])
         self.line.set_data(points[:, 0], points[:, 1])
 
     def _place_note(self, edge):
@@ -161,53 +226,125 @@ def _new_axes(ax):
     return ax
 
 
+def _place_legend(ax, where):
+    """Legend outside the axes on the right (never over a path), or where asked."""
+    if where in (None, True, "outside"):
+        return ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+    return ax.legend(loc=where)
+
+
 # ---------------------------------------------------------------------------
 # 2-D: contour of the loss with optimizer paths
 # ---------------------------------------------------------------------------
 
 
-def mark_point(ax, point, label, marker="o", ms=10):
+def mark_point(ax, point, label, marker="o", ms=10, offset=(7, 7)):
     """A labelled marker (the start, the minimum) on top of the contour."""
-    ax.plot(*point, marker, ms=ms, color="#e31a1c", mec="white", zorder=4)
-    ax.annotate(label, point, xytext=(6, 8), textcoords="offset points", color="white")
+    ax.plot(*point, marker=marker, ms=ms, color="white", mec=MARK_COLOR, mew=1.6, ls="none",
+            zorder=5)
+    return ax.annotate(label, point, xytext=offset, textcoords="offset points", color=MARK_COLOR,
+                       fontsize="small", zorder=5,
+                       path_effects=[patheffects.withStroke(linewidth=3, foreground="white")])
 
 
-def draw_contour(ax, f=f_2d, xlim=XLIM_2D, ylim=YLIM_2D, minimum=F_2D_MINIMUM, levels=16):
-    """Filled contours of ``f`` with the minimum marked; drawn once per figure."""
-    x1, x2 = np.meshgrid(np.linspace(*xlim, 200), np.linspace(*ylim, 200))
-    z = f(x1, x2)
-    # Quadratic bowls get evenly spaced rings when the levels are spaced in √f.
-    lo, hi = z.min(), z.max()
-    ax.contourf(x1, x2, z, levels=lo + (hi - lo) * np.linspace(0, 1, levels) ** 2, cmap="viridis")
-    if minimum is not None:
-        mark_point(ax, minimum, "minimum", marker="*", ms=16)
+def _resolve_window(surface, f, xlim, ylim, minimum):
+    """The surface's function, window and minima, with the old keyword arguments on top."""
+    surface = get_surface("ravine" if surface is None else surface)
+    f = surface.f if f is None else f
+    xlim = surface.xlim if xlim is None else xlim
+    ylim = surface.ylim if ylim is None else ylim
+    if minimum is None:
+        minima = surface.minima
+    elif minimum is False:
+        minima = []
+    else:
+        minima = [minimum]
+    return surface, f, (tuple(xlim), tuple(ylim)), minima
+
+
+def draw_contour(ax, f=None, xlim=None, ylim=None, minimum=None, levels=18, *, surface=None,
+                 critical_points=True):
+    """Filled contours of a surface (the ravine by default) with its minima and saddles marked.
+
+    Drawn once per figure. ``f``, ``xlim``, ``ylim`` and ``minimum`` override the surface's
+    (``minimum=False``: mark none); the levels follow the surface's ``levels`` rule.
+    """
+    surface, f, (xlim, ylim), minima = _resolve_window(surface, f, xlim, ylim, minimum)
+    x1, x2 = np.meshgrid(np.linspace(*xlim, 240), np.linspace(*ylim, 240))
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = f(x1, x2)
+    lv = contour_levels(z, surface.levels, levels)
+    ax.contourf(x1, x2, z, levels=lv, cmap=CONTOUR_CMAP, zorder=0)
+    ax.contour(x1, x2, z, levels=lv, colors=CONTOUR_LINE_COLOR, linewidths=0.5, alpha=0.7,
+               zorder=1)
+    if critical_points:
+        _mark_critical_points(ax, surface, minima, xlim, ylim)
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
 
 
-def plot_2d(paths, ax=None, f=f_2d, title=None, xlim=XLIM_2D, ylim=YLIM_2D,
-            minimum=F_2D_MINIMUM, legend=None):
-    """Contour of ``f`` with one or several labelled paths (arrays of shape (n, 2)).
+def _mark_critical_points(ax, surface, minima, xlim, ylim):
+    if len(minima) > 6:  # Rastrigin: only the global minimum gets a label, the rest a dot
+        ax.plot(*np.array(minima[1:]).T, ".", color=MARK_COLOR, ms=4, zorder=2)
+        minima = minima[:1]
+    for point in minima:
+        mark_point(ax, point, "minimum" if len(minima) == 1 else "min", marker="*", ms=15)
+    saddles = [p for p in surface.saddles
+               if xlim[0] <= p[0] <= xlim[1] and ylim[0] <= p[1] <= ylim[1]]
+    if saddles and len(saddles) <= 6:
+        ax.plot(*np.array(saddles).T, "X", color="white", mec=MARK_COLOR, mew=1.2, ms=9,
+                ls="none", zorder=5)
+        if len(saddles) == 1:
+            ax.annotate("saddle", saddles[0], xytext=(7, -14), textcoords="offset points",
+                        color=MARK_COLOR, fontsize="small", zorder=5,
+                        path_effects=[patheffects.withStroke(linewidth=3, foreground="white")])
 
-    Start, end and minimum are marked; a path that diverges is drawn up to the edge of the
-    window and labelled "diverged". Returns the axes.
+
+def plot_2d(paths, ax=None, f=None, title=None, xlim=None, ylim=None, minimum=None, legend=None,
+            *, surface=None, optimizer=None):
+    """Contour of a surface with one or several labelled paths (arrays of shape (n, 2)).
+
+    ``paths``: one path, a list, or a dict label → path. Labels that are optimizer names
+    (``{"sgd": ..., "adam": ...}``), or ``optimizer=`` (a name for all paths, or a dict label →
+    name), give each path its optimizer's colour and marker. ``surface`` is a name in
+    ``SURFACES`` (the ravine by default). Start, end and minimum are marked; a path that leaves
+    the window is cut at the edge, and labelled "diverged" if it diverged. The legend goes
+    outside the axes on the right (``legend`` = a matplotlib location to put it inside, False
+    for none). Returns the axes.
     """
+    paths = {label: np.asarray(path, dtype=float) for label, path in _as_path_dict(paths).items()}
+    if not paths:
+        raise ValueError("paths is empty: give at least one path of shape (n, 2)")
+    for label, path in paths.items():
+        if path.ndim != 2 or path.shape[1] != 2 or len(path) == 0:
+            raise ValueError(f"path {label!r} must have shape (n, 2), got {path.shape}")
+    surface_record, f, lims, _ = _resolve_window(surface, f, xlim, ylim, minimum)
+    start = next(iter(paths.values()))[0]
+    _check_start_inside(start, lims)
     ax = _new_axes(ax)
-    draw_contour(ax, f, xlim, ylim, minimum)
-    paths = _as_path_dict(paths)
-    for i, (label, path) in enumerate(paths.items()):
-        path = np.asarray(path, dtype=float)
-        color = PATH_COLORS[i % len(PATH_COLORS)]
-        PathArtists(ax, (xlim, ylim), f, color, label).update(path, path)
-    start = np.asarray(next(iter(paths.values())), dtype=float)[0]
-    mark_point(ax, start, "start")
-    if legend or (legend is None and any(label for label in paths)):
-        ax.legend(loc="upper right")
+    draw_contour(ax, f, lims[0], lims[1], minimum, surface=surface_record)
+    for label, style in path_styles(list(paths), optimizer).items():
+        artists = PathArtists(ax, lims, f, style["color"], style["label"], style["marker"],
+                              style["linestyle"])
+        artists.update(paths[label], paths[label])
+    mark_point(ax, start, "start", offset=(-10, 8) if start[0] > np.mean(lims[0]) else (7, 7))
+    if legend is not False and (legend or any(label for label in paths)):
+        _place_legend(ax, legend)
     if title:
         ax.set_title(title)
     return ax
+
+
+def _check_start_inside(start, lims):
+    if not np.all(np.isfinite(start)):
+        raise ValueError(f"the path's start {tuple(start.tolist())} is not finite")
+    (x0, x1), (y0, y1) = lims
+    if not (x0 <= start[0] <= x1 and y0 <= start[1] <= y1):
+        raise ValueError(
+            f"the path's start {tuple(start.tolist())} is outside the window x1 in [{x0:g}, "
+            f"{x1:g}], x2 in [{y0:g}, {y1:g}]; pass xlim= and ylim= to show it")
 
 
 # ---------------------------------------------------------------------------
@@ -224,34 +361,52 @@ def points_1d(path, loss=loss_1d):
 
 def draw_loss_curve(ax, loss=loss_1d, xlim=XLIM_1D, ylim=YLIM_1D):
     theta = np.linspace(*xlim, 300)
-    ax.plot(theta, loss(theta), color="#1f77b4", lw=2, zorder=1)
+    ax.plot(theta, loss(theta), color="#9aa3ad", lw=2.5, zorder=1)
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_xlabel(r"$\theta$")
     ax.set_ylabel(r"$L(\theta)$")
 
 
-def plot_1d(paths, ax=None, loss=loss_1d, title=None, xlim=XLIM_1D, ylim=YLIM_1D, legend=None):
-    """The loss curve with each path's points (θ_t, L(θ_t)) joined in order."""
+def plot_1d(paths, ax=None, loss=loss_1d, title=None, xlim=XLIM_1D, ylim=YLIM_1D, legend=None,
+            *, optimizer="sgd"):
+    """The loss curve with each path's points (θ_t, L(θ_t)) joined in order.
+
+    Paths are styled as in :func:`plot_2d`; ``optimizer`` says whose paths they are (SGD by
+    default, several settings of it in turn through ``LINESTYLES``).
+    """
     ax = _new_axes(ax)
     draw_loss_curve(ax, loss, xlim, ylim)
     paths = _as_path_dict(paths)
-    for i, (label, path) in enumerate(paths.items()):
-        color = PATH_COLORS_1D[i % len(PATH_COLORS_1D)]
-        artists = PathArtists(ax, (xlim, ylim), loss, color, label)
-        artists.update(points_1d(path, loss), path)
-    if legend or (legend is None and any(label for label in paths)):
-        ax.legend(loc="lower right")
+    for label, style in path_styles(list(paths), optimizer).items():
+        artists = PathArtists(ax, (xlim, ylim), loss, style["color"], style["label"],
+                              style["marker"], style["linestyle"])
+        artists.update(points_1d(paths[label], loss), paths[label])
+    if legend is not False and (legend or any(label for label in paths)):
+        _place_legend(ax, legend)
     if title:
         ax.set_title(title)
     return ax
 
 
+def format_value(value):
+    """A hyper-parameter as titles and slider readouts show it: 3 significant digits."""
+    return f"{value:.3g}"
+
+
 def describe_run(name, hyperparams, path, loss):
     """Short English title for a run: settings and where it ended."""
-    settings = ", ".join(f"{k}={v:g}" for k, v in hyperparams.items())
+    settings = ", ".join(f"{k}={format_value(v)}" for k, v in hyperparams.items()
+                         if not callable(v))
     if is_diverged(path, loss):
         outcome = "diverged"
     else:
         outcome = f"final loss {loss(*np.atleast_1d(path[-1])):.2g}"
     return f"{name} ({settings}): {outcome}"
+
+
+__all__ = [
+    "use_style", "path_styles", "plot_2d", "plot_1d", "draw_contour", "draw_loss_curve",
+    "mark_point", "PathArtists", "is_diverged", "clip_to_window", "describe_run",
+    "format_value",
+]

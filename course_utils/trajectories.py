@@ -2,60 +2,129 @@
 
 import numpy as np
 
-from .functions import f_2d_grad, loss_1d_grad
-from .optimizers import get_optimizer, hyperparameters
+from . import checks
+from .functions import loss_1d_grad
+from .optimizers import check_hyperparameters, get_optimizer
+from .surfaces import get_surface
+
+# A path is computed in the kernel while a student waits (a slider, a click): keep it bounded.
+MAX_STEPS = 100_000
 
 
-def _run(optimizer, steps, start, grad, hyperparams, states=None, state=None):
-    step = get_optimizer(optimizer)
-    if isinstance(optimizer, str):
-        unknown = set(hyperparams) - set(hyperparameters(step))
-        if unknown:
-            known = ", ".join(hyperparameters(step))
-            raise ValueError(
-                f"{optimizer} takes no hyper-parameter {', '.join(sorted(unknown))}; "
-                f"its hyper-parameters are: {known}"
-            )
-    if int(steps) != steps or steps < 0:
-        raise ValueError(f"steps must be a whole number >= 0, got {steps!r}")
+def _check_steps(steps):
+    return checks.whole("steps", steps, low=0, high=MAX_STEPS)
 
+
+def _schedule(name, value):
+    """A hyper-parameter as a function of the step number t = 0, 1, 2, ...
+
+    A number is constant; a callable (a learning-rate schedule from
+    :mod:`course_utils.schedules`) is called with t.
+    """
+    if callable(value):
+        return value
+    return lambda t: value
+
+
+def _run(optimizer, steps, start, grad, hyperparams, *, extra=None, noise=0.0, seed=None,
+         states=None, state=None):
+    record = get_optimizer(optimizer)
+    check_hyperparameters(record, hyperparams)
+    steps = _check_steps(steps)
+    noise = checks.real("noise", noise, low=0)
+    if seed is not None:
+        seed = checks.whole("seed", seed, low=0)
+    if state is not None and not isinstance(state, dict):
+        raise TypeError(f"state must be a dict, got {checks.describe(state)}")
+
+    scheduled = {name: _schedule(name, value) for name, value in hyperparams.items()}
     point = np.array(start, dtype=float)
-    path = np.empty((int(steps) + 1,) + point.shape)
+    path = np.empty((steps + 1,) + point.shape)
     path[0] = point
     state = dict(state or {})
+    rng = np.random.default_rng(seed) if noise > 0 else None
+    if steps == 0:  # no step will check the hyper-parameters: try one, and throw it away
+        hp = {name: value(0) for name, value in scheduled.items()}
+        with np.errstate(all="ignore"):
+            record.step(point, np.zeros_like(point), dict(state), **(extra or {}), **hp)
     # A diverging run is part of the lesson: let it overflow to inf/nan without warnings.
-    with np.errstate(over="ignore", invalid="ignore"):
-        for i in range(1, len(path)):
-            point, state = step(point, grad(*np.atleast_1d(point)), state, **hyperparams)
-            path[i] = point
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for t in range(steps):
+            g = np.asarray(grad(*np.atleast_1d(point)), dtype=float).reshape(point.shape)
+            if rng is not None:
+                g = g + rng.normal(0.0, noise, size=g.shape)
+            hp = {name: value(t) for name, value in scheduled.items()}
+            point, state = record.step(point, g, state, **(extra or {}), **hp)
+            path[t + 1] = point
             if states is not None:
                 states.append(state)
     return path
 
 
-def train_2d(optimizer, steps=50, start=(-5.0, -2.0), grad=f_2d_grad, **hyperparams):
+def _surface_arguments(record, surface, grad):
+    """What a step that needs more than the gradient gets from the surface (see Optimizer.needs)."""
+    available = {
+        "fun": lambda p: surface.f(*p),
+        "grad_fn": (lambda p: np.asarray(grad(*p), dtype=float)),
+        "hess": lambda p: surface.hessian(*p),
+    }
+    return {name: available[name] for name in record.needs}
+
+
+def _prepare_2d(optimizer, start, surface, grad):
+    record = get_optimizer(optimizer)
+    surface = get_surface(surface)
+    if grad is None:
+        grad = surface.grad
+    elif not callable(grad):
+        raise TypeError(f"grad must be a function grad(x1, x2), got {checks.describe(grad)}")
+    start = surface.start if start is None else checks.point("start", start)
+    return record, surface, grad, start
+
+
+def train_2d(optimizer, steps=50, start=None, surface="ravine", grad=None, noise=0.0,
+             seed=None, **hyperparams):
     """Path of ``optimizer`` on a 2-D surface: array of shape (steps + 1, 2), row 0 the start.
 
-    ``optimizer`` is a name in ``OPTIMIZERS`` or a step function; ``hyperparams`` go to it.
+    ``optimizer`` is a name in ``OPTIMIZERS``, a record or a step function; ``hyperparams`` go
+    to it (``lr`` may be a schedule, a function of the step number t = 0, 1, ...). ``surface``
+    is a name in ``SURFACES`` or a :class:`~course_utils.surfaces.Surface` (the lecture's
+    ravine by default); ``start=None`` is the surface's start; ``grad`` replaces the surface's
+    gradient. ``noise=σ`` adds N(0, σ²) noise, drawn from ``np.random.default_rng(seed)``, to
+    every gradient component: stochastic gradients. A diverging run returns its path (inf/nan
+    allowed) without warnings.
     """
-    return _run(optimizer, steps, start, grad, hyperparams)
+    record, surface, grad, start = _prepare_2d(optimizer, start, surface, grad)
+    return _run(record, steps, start, grad, hyperparams,
+                extra=_surface_arguments(record, surface, grad), noise=noise, seed=seed)
 
 
-def train_2d_with_states(optimizer, steps=50, start=(-5.0, -2.0), grad=f_2d_grad, state=None,
-                         **hyperparams):
+def train_2d_with_states(optimizer, steps=50, start=None, surface="ravine", grad=None,
+                         state=None, noise=0.0, seed=None, **hyperparams):
     """Like :func:`train_2d`, also returning the optimizer's state after each step.
 
     Returns ``(path, states)``: ``states[i]`` is the state dict after step ``i + 1`` (for
     example AdaGrad's accumulated ``G``), so a notebook can plot what the optimizer remembers.
     ``state`` is the state to start from (``{}`` by default).
     """
+    record, surface, grad, start = _prepare_2d(optimizer, start, surface, grad)
     states = []
-    return _run(optimizer, steps, start, grad, hyperparams, states, state), states
+    path = _run(record, steps, start, grad, hyperparams,
+                extra=_surface_arguments(record, surface, grad), noise=noise, seed=seed,
+                states=states, state=state)
+    return path, states
 
 
 def train_1d(optimizer, steps=20, start=1.0, grad=loss_1d_grad, **hyperparams):
     """Path of ``optimizer`` on a 1-D loss (θ² by default): array of shape (steps + 1,)."""
-    return _run(optimizer, steps, float(start), grad, hyperparams)
+    start = checks.real("start", start)
+    if not callable(grad):
+        raise TypeError(f"grad must be a function grad(theta), got {checks.describe(grad)}")
+    record = get_optimizer(optimizer)
+    if record.needs:
+        raise ValueError(f"{record.name} needs a surface ({', '.join(record.needs)}); "
+                         "use train_2d")
+    return _run(record, steps, start, grad, hyperparams)
 
 
 def distance_to(path, target=(0.0, 0.0)):
@@ -72,6 +141,7 @@ def steps_to_reach(path, tol=1e-2, target=(0.0, 0.0), stay=False):
 
     With ``stay=True``: the first step from which the path never leaves that ball again.
     """
+    tol = checks.real("tol", tol, low=0, low_open=True)
     inside = distance_to(path, target) < tol
     if stay:
         if not inside[-1]:

@@ -22,13 +22,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from .functions import f_2d, f_2d_grad, loss_1d, loss_1d_grad
-from .optimizers import DISPLAY_NAMES, get_optimizer, hyperparameters
+from . import checks
+from .functions import loss_1d, loss_1d_grad
+from .optimizers import SliderRange, get_optimizer
 from .plotting import (
     XLIM_1D,
-    XLIM_2D,
     YLIM_1D,
-    YLIM_2D,
     PathArtists,
     describe_run,
     draw_contour,
@@ -36,30 +35,29 @@ from .plotting import (
     mark_point,
     points_1d,
 )
+from .surfaces import get_surface
 from .trajectories import train_1d, train_2d
 
-# (min, max, step) of a linear slider; eps gets a log slider (base-10 exponents).
-SLIDER_RANGES = {
-    "lr": (0.0, 1.0, 0.01),
-    "gamma": (0.0, 0.99, 0.01),
-    "rho": (0.0, 0.99, 0.01),
-    "beta1": (0.0, 0.99, 0.01),
-    "beta2": (0.0, 0.999, 0.001),
-    "eps": (-10.0, -1.0, 0.5),
-}
+# Explorers compute a path on every slider change: keep that short.
+MAX_EXPLORER_STEPS = 2000
 
 
 def _make_slider(name, value, spec):
-    lo, hi, step = spec
+    """A slider for hyper-parameter ``name`` at ``value``; a value off the slider is an error."""
+    lo, hi, step, log = SliderRange(*spec)
+    value = checks.real(name, value)
     style = {"description_width": "60px"}
     layout = widgets.Layout(width="420px")
-    if name == "eps":
+    if log:
+        if not 10.0**lo <= value <= 10.0**hi:
+            raise ValueError(f"initial {name}={value!r} is outside its slider range "
+                             f"[{10.0**lo:g}, {10.0**hi:g}]")
         return widgets.FloatLogSlider(
             value=value, base=10, min=lo, max=hi, step=step, description=name,
             readout_format=".1e", style=style, layout=layout,
         )
     if not lo <= value <= hi:
-        raise ValueError(f"initial {name}={value!r} is outside its slider range [{lo}, {hi}]")
+        raise ValueError(f"initial {name}={value!r} is outside its slider range [{lo:g}, {hi:g}]")
     return widgets.FloatSlider(
         value=value, min=lo, max=hi, step=step, description=name, readout_format=".3g",
         style=style, layout=layout,
@@ -163,11 +161,17 @@ class Explorer(widgets.VBox):
         for artist in self._artists:
             self.figure.draw_artist(artist)
 
-    def update(self):
-        """Recompute the path for the current values and move the drawn line to it."""
+    def update(self, full=False):
+        """Recompute the path for the current values and move the drawn line to it.
+
+        ``full=True``: the background changed too (a new surface, say), so everything is drawn
+        again and cached as the new background.
+        """
         values = self.values()
         self.trajectory = self._compute(**values)
         self._draw(self.trajectory, values)
+        if full:
+            self._background = None
         canvas = self.figure.canvas
         if self.backend == "ipympl" and self._background is None:
             # Let the front end ask for the first full picture once it is on the page.
@@ -191,34 +195,32 @@ class Explorer(widgets.VBox):
 
 
 def _slider_set(optimizer, initial, ranges, sliders):
-    defaults = hyperparameters(optimizer)
+    record = get_optimizer(optimizer)
+    defaults = record.defaults
+    unknown = sorted(set(initial) - set(defaults))
+    if sliders is not None:
+        unknown += sorted(set(sliders) - set(defaults) - set(unknown))
+    if unknown:
+        raise ValueError(f"{record.name!r} has no hyper-parameter {', '.join(map(repr, unknown))}; "
+                         f"its hyper-parameters are: {', '.join(defaults) or 'none'}")
     values = {**defaults, **initial}
     names = sliders if sliders is not None else (list(initial) or list(defaults))
-    spec = {**SLIDER_RANGES, **(ranges or {})}
-    controls = {}
-    for name in names:
-        if name not in defaults:
-            raise ValueError(f"{optimizer!r} has no hyper-parameter {name!r}")
-        controls[name] = _make_slider(name, values[name], spec.get(name, (0.0, 1.0, 0.01)))
+    ranges = dict(ranges or {})
+    controls = {name: _make_slider(name, values[name], ranges.get(name) or
+                                   record.slider_range(name)) for name in names}
     fixed = {k: v for k, v in values.items() if k not in controls}
     return controls, fixed
 
 
-def _display_name(optimizer):
-    if isinstance(optimizer, str):
-        return DISPLAY_NAMES.get(optimizer.lower(), optimizer)
-    return getattr(optimizer, "__name__", "optimizer")
-
-
 def _path_explorer(optimizer, run, controls, fixed, *, backend, figsize, draw_background, lims,
-                   loss, color, to_points=lambda path: path):
+                   loss, color, marker="o", to_points=lambda path: path):
     """A figure with a fixed background and one path that follows the controls."""
     figure = Figure(figsize=figsize, layout="constrained")
     ax = figure.add_subplot()
     draw_background(ax)
-    path_artists = PathArtists(ax, lims, loss, color)
+    path_artists = PathArtists(ax, lims, loss, color, marker=marker)
     title = ax.set_title(" ")
-    name = _display_name(optimizer)
+    name = get_optimizer(optimizer).label
 
     def draw(path, hp):
         path_artists.update(to_points(path), path)
@@ -228,47 +230,58 @@ def _path_explorer(optimizer, run, controls, fixed, *, backend, figsize, draw_ba
     return Explorer(figure, controls, run, draw, artists, backend, fixed)
 
 
-def optimizer_explorer(optimizer, steps=50, start=(-5.0, -2.0), *, ranges=None, sliders=None,
-                       backend=None, figsize=(8, 5), f=f_2d, grad=f_2d_grad,
+def optimizer_explorer(optimizer, steps=50, start=None, *, surface="ravine", ranges=None,
+                       sliders=None, backend=None, figsize=(8, 5), f=None, grad=None,
                        **initial_hyperparams):
-    """Live contour plot of ``optimizer``'s path on ``f`` (f_2d by default).
+    """Live contour plot of ``optimizer``'s path on a surface (the lecture's ravine by default).
 
     ``initial_hyperparams`` set the starting values; each one gets a slider (all of the
     optimizer's hyper-parameters if none are given, or exactly those named in ``sliders``).
-    ``ranges`` overrides a slider's (min, max, step), e.g. ``ranges={"lr": (0, 4, 0.01)}``.
+    ``ranges`` overrides a slider's (min, max, step), e.g. ``ranges={"lr": (0, 4, 0.01)}``;
+    otherwise the optimizer's record gives them. ``start=None`` is the surface's start; ``f`` and
+    ``grad`` replace the surface's function and gradient.
     """
-    get_optimizer(optimizer)  # an unknown name fails here, before any figure exists
-    controls, fixed = _slider_set(optimizer, initial_hyperparams, ranges, sliders)
+    record = get_optimizer(optimizer)  # an unknown name fails here, before any figure exists
+    surface = get_surface(surface)
+    steps = checks.whole("steps", steps, low=1, high=MAX_EXPLORER_STEPS)
+    start = surface.check_start(start)
+    loss = surface.f if f is None else f
+    controls, fixed = _slider_set(record, initial_hyperparams, ranges, sliders)
 
     def draw_background(ax):
-        draw_contour(ax, f, XLIM_2D, YLIM_2D)
+        draw_contour(ax, loss, surface=surface)
         mark_point(ax, start, "start")
 
     def run(**hp):
-        return train_2d(optimizer, steps=steps, start=start, grad=grad, **hp)
+        return train_2d(record, steps=steps, start=start, surface=surface, grad=grad, **hp)
 
-    return _path_explorer(optimizer, run, controls, fixed, backend=backend, figsize=figsize,
-                          draw_background=draw_background, lims=(XLIM_2D, YLIM_2D), loss=f,
-                          color="#ff7f0e")
+    return _path_explorer(record, run, controls, fixed, backend=backend, figsize=figsize,
+                          draw_background=draw_background, lims=surface.window, loss=loss,
+                          color=record.color, marker=record.marker)
 
 
 def gradient_descent_1d_explorer(optimizer="sgd", steps=20, start=1.0, *, ranges=None,
                                  sliders=None, backend=None, figsize=(8, 5), loss=loss_1d,
                                  grad=loss_1d_grad, **initial_hyperparams):
     """Live plot of the points an optimizer visits on the 1-D loss θ²."""
-    get_optimizer(optimizer)
+    record = get_optimizer(optimizer)
+    steps = checks.whole("steps", steps, low=1, high=MAX_EXPLORER_STEPS)
+    start = checks.real("start", start)
+    if not XLIM_1D[0] <= start <= XLIM_1D[1]:
+        raise ValueError(f"start {start!r} is outside the window [{XLIM_1D[0]:g}, {XLIM_1D[1]:g}]")
     if not initial_hyperparams and sliders is None:
         initial_hyperparams = {"lr": 0.1}
     ranges = {"lr": (0.0, 1.1, 0.01), **(ranges or {})}
-    controls, fixed = _slider_set(optimizer, initial_hyperparams, ranges, sliders)
+    controls, fixed = _slider_set(record, initial_hyperparams, ranges, sliders)
 
     def run(**hp):
-        return train_1d(optimizer, steps=steps, start=start, grad=grad, **hp)
+        return train_1d(record, steps=steps, start=start, grad=grad, **hp)
 
-    return _path_explorer(optimizer, run, controls, fixed, backend=backend, figsize=figsize,
+    return _path_explorer(record, run, controls, fixed, backend=backend, figsize=figsize,
                           draw_background=lambda ax: draw_loss_curve(ax, loss, XLIM_1D, YLIM_1D),
-                          lims=(XLIM_1D, YLIM_1D), loss=loss, color="#e31a1c",
+                          lims=(XLIM_1D, YLIM_1D), loss=loss, color=record.color,
+                          marker=record.marker,
                           to_points=lambda path: points_1d(path, loss))
 
 
-__all__ = ["Explorer", "optimizer_explorer", "gradient_descent_1d_explorer", "SLIDER_RANGES"]
+__all__ = ["Explorer", "optimizer_explorer", "gradient_descent_1d_explorer", "choose_backend"]

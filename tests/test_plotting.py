@@ -8,8 +8,6 @@ import pytest  # noqa: E402
 
 from course_utils.functions import f_2d, loss_1d  # noqa: E402
 from course_utils.plotting import (  # noqa: E402
-    XLIM_2D,
-    YLIM_2D,
     clip_to_window,
     describe_run,
     is_diverged,
@@ -17,7 +15,10 @@ from course_utils.plotting import (  # noqa: E402
     plot_2d,
     use_style,
 )
+from course_utils.surfaces import SURFACES  # noqa: E402
 from course_utils.trajectories import train_1d, train_2d  # noqa: E402
+
+XLIM_2D, YLIM_2D = SURFACES["ravine"].window
 
 
 @pytest.fixture(autouse=True)
