@@ -75,10 +75,33 @@ def _momentum_forgetting_v(p, g, s, *, lr=0.01, gamma=0.9):
     return p - v, {"v": v}
 
 
+def _momentum_average(p, g, s, *, lr=0.01, gamma=0.9):
+    v = gamma * s.get("v", 0.0) + (1 - gamma) * lr * g  # an average, as in RMSProp and Adam
+    return p - v, {"v": v}
+
+
+def _momentum_old_velocity(p, g, s, *, lr=0.01, gamma=0.9):
+    v_old = s.get("v", 0.0)
+    return p - v_old, {"v": gamma * v_old + lr * g}  # moves with last step's velocity
+
+
+def _sgd_uphill(p, g, s, *, lr=0.01):
+    return p + lr * g, {}
+
+
+def _adagrad_not_summed(p, g, s, *, lr=0.01, eps=1e-10):
+    G = g * g  # only this step's square, not the running sum
+    return p - lr * g / (np.sqrt(G) + eps), {"G": G}
+
+
+def _adagrad_no_root(p, g, s, *, lr=0.01, eps=1e-10):
+    G = s.get("G", 0.0) + g * g
+    return p - lr * g / (G + eps), {"G": G}
+
+
 _EPS_INSIDE = ("ε is inside the square root; torch and the course put it outside: "
                "g / (√G + ε), not g / √(G + ε)")
 MISTAKES = {
-    "adagrad": [(_EPS_INSIDE, _adagrad_eps_inside)],
     "rmsprop": [(_EPS_INSIDE.replace("G", "E[g²]"), _rmsprop_eps_inside)],
     "adam": [
         ("the bias correction is missing: divide m by (1 − β1ᵗ) and n by (1 − β2ᵗ)",
@@ -90,9 +113,21 @@ MISTAKES = {
     ],
     "adadelta": [("AdaDelta's ε goes inside both square roots: √(u + ε) / √(r + ε)",
                   _adadelta_eps_outside)],
-    "momentum": [("the velocity is not carried from step to step (read v from the state and "
-                  "return the new v in it): this is plain gradient descent",
-                  _momentum_forgetting_v)],
+    "momentum": [
+        ("the velocity is not carried from step to step (read v from the state and return the "
+         "new v in it): this is plain gradient descent", _momentum_forgetting_v),
+        ("the velocity is an average, v ← γ·v + (1 − γ)·η·g; Momentum adds the whole "
+         "step: v ← γ·v + η·g", _momentum_average),
+        ("θ moves with the old velocity: first v ← γ·v + η·g, then θ ← θ − v with the new v",
+         _momentum_old_velocity),
+    ],
+    "sgd": [("the step goes uphill: subtract the gradient, θ ← θ − η·g", _sgd_uphill)],
+    "adagrad": [
+        (_EPS_INSIDE, _adagrad_eps_inside),
+        ("G is not accumulated: G ← G + g² sums the squares of all gradients so far; with "
+         "G = g² every step is just η·sign(g)", _adagrad_not_summed),
+        ("the square root is missing: divide by √G + ε, not by G + ε", _adagrad_no_root),
+    ],
 }
 
 _HINTS = {

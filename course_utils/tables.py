@@ -1,0 +1,80 @@
+"""Numbers as an aligned text table, so a notebook prints its results instead of re-reading them.
+
+``print_table(rows, columns)`` prints one line per row under a header; numbers are right-aligned
+and shown with 4 significant digits unless ``formats`` says otherwise (a format spec such as
+``".2f"`` or a function of the value), complex numbers as ``a±bi``, text left-aligned.
+"""
+
+import numbers
+
+import numpy as np
+
+from . import checks
+
+__all__ = ["format_table", "print_table", "format_cell"]
+
+DEFAULT_FORMAT = ".4g"
+GAP = "  "
+
+
+def format_cell(value, spec=DEFAULT_FORMAT):
+    """One table cell: text as it is, numbers with ``spec``, complex as ``a±bi``, None as '-'."""
+    if callable(spec):
+        return str(spec(value))
+    if value is None:
+        return "-"
+    if isinstance(value, (str, bool, np.bool_)):
+        return str(value)
+    if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
+        if abs(value.imag) <= 1e-12 * max(1.0, abs(value.real)):
+            return format(value.real, spec)
+        sign = "+" if value.imag >= 0 else "-"
+        return f"{value.real:{spec}}{sign}{abs(value.imag):{spec}}i"
+    if isinstance(value, numbers.Number):
+        return format(value, spec)
+    return str(value)
+
+
+def format_table(rows, columns, formats=None):
+    """The table as text: a header line, a rule, one line per row.
+
+    ``rows``: a sequence of rows, each a sequence with one value per column; ``columns``: the
+    header names; ``formats``: column name → format spec or function, for the columns that
+    should not use 4 significant digits.
+    """
+    columns = [str(c) for c in columns]
+    if not columns:
+        raise ValueError("columns is empty: give the header names of the table")
+    formats = dict(formats or {})
+    unknown = sorted(set(formats) - set(columns))
+    if unknown:
+        raise ValueError(f"formats names no column {', '.join(map(repr, unknown))}; "
+                         f"the columns are: {', '.join(map(repr, columns))}")
+    if isinstance(rows, (str, bytes)) or not hasattr(rows, "__iter__"):
+        raise TypeError(f"rows must be a sequence of rows, got {checks.describe(rows)}")
+    cells, right = [], [True] * len(columns)
+    for index, row in enumerate(rows):
+        row = list(row)
+        if len(row) != len(columns):
+            raise ValueError(f"row {index} has {len(row)} values, the table has "
+                             f"{len(columns)} columns ({', '.join(columns)})")
+        line = []
+        for k, (name, value) in enumerate(zip(columns, row, strict=True)):
+            line.append(format_cell(value, formats.get(name, DEFAULT_FORMAT)))
+            if isinstance(value, str):
+                right[k] = False
+        cells.append(line)
+    widths = [max([len(name)] + [len(line[k]) for line in cells])
+              for k, name in enumerate(columns)]
+
+    def join(values):
+        return GAP.join(v.rjust(w) if r else v.ljust(w)
+                        for v, w, r in zip(values, widths, right, strict=True)).rstrip()
+
+    rule = GAP.join("-" * w for w in widths)
+    return "\n".join([join(columns), rule] + [join(line) for line in cells])
+
+
+def print_table(rows, columns, formats=None):
+    """Print :func:`format_table`."""
+    print(format_table(rows, columns, formats))
