@@ -97,3 +97,13 @@ def get_activation(name):
         known = ", ".join(sorted(ACTIVATIONS))
         raise ValueError(f"unknown activation {name!r}; known names: {known}")
     return ACTIVATIONS[name]
+
+
+# One colour per activation for every figure that compares them (notebooks 01 and 02).
+ACTIVATION_COLORS = {
+    "relu": "#1f77b4",
+    "sigmoid": "#ff7f0e",
+    "tanh": "#2ca02c",
+    "leaky_relu": "#9467bd",
+    "linear": "#7f7f7f",
+}

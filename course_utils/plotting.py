@@ -28,9 +28,10 @@ CONTOUR_LINE_COLOR = "#8a9099"
 MARK_COLOR = "#222222"
 # Several paths of one optimizer in one picture: same colour and marker, these line styles.
 LINESTYLES = ("-", "--", ":", "-.")
-# A dark outline keeps light colours (Nesterov, AdaGrad) visible on the light contours.
-_OUTLINE = [patheffects.Stroke(linewidth=3.2, foreground="#303030", alpha=0.55),
-            patheffects.Normal()]
+# A dark outline keeps light colours (Nesterov, AdaGrad) visible on the light contours; notebooks
+# pass it as ``path_effects=PATH_OUTLINE`` to curves in an optimizer's colour on a white background.
+PATH_OUTLINE = [patheffects.Stroke(linewidth=3.2, foreground="#303030", alpha=0.55),
+                patheffects.Normal()]
 
 _NORMAL = {
     "figure.figsize": (8, 5),
@@ -168,7 +169,7 @@ class PathArtists:
         self.lims, self.loss = lims, loss
         (self.line,) = ax.plot([], [], linestyle=linestyle, marker=marker, ms=ms, color=color,
                                mec="white", mew=0.6, lw=1.8, label=label, zorder=3,
-                               path_effects=_OUTLINE)
+                               path_effects=PATH_OUTLINE)
         (self.end,) = ax.plot([], [], marker="o", ls="none", ms=9, mfc="white", mec=color,
                               mew=2.4, zorder=4)
         self.note = ax.annotate(
@@ -408,5 +409,5 @@ def describe_run(name, hyperparams, path, loss):
 __all__ = [
     "use_style", "path_styles", "plot_2d", "plot_1d", "draw_contour", "draw_loss_curve",
     "mark_point", "PathArtists", "is_diverged", "clip_to_window", "describe_run",
-    "format_value",
+    "format_value", "PATH_OUTLINE",
 ]

@@ -2,7 +2,8 @@
 
 ``print_table(rows, columns)`` prints one line per row under a header; numbers are right-aligned
 and shown with 4 significant digits unless ``formats`` says otherwise (a format spec such as
-``".2f"`` or a function of the value), complex numbers as ``a±bi``, text left-aligned.
+``".2f"`` or a function of the value), complex numbers as ``a±bi``, points as ``(x, y)``,
+text left-aligned.
 """
 
 import numbers
@@ -18,13 +19,20 @@ GAP = "  "
 
 
 def format_cell(value, spec=DEFAULT_FORMAT):
-    """One table cell: text as it is, numbers with ``spec``, complex as ``a±bi``, None as '-'."""
+    """One table cell: text as it is, numbers with ``spec``, complex as ``a±bi``, None as '-'.
+
+    A tuple, list or array (a point, a short vector) becomes ``(x, y, ...)``.
+    """
     if callable(spec):
         return str(spec(value))
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
     if value is None:
         return "-"
     if isinstance(value, (str, bool, np.bool_)):
         return str(value)
+    if isinstance(value, (tuple, list, np.ndarray)):  # a point or a short vector
+        return "(" + ", ".join(format_cell(v, spec) for v in np.ravel(value)) + ")"
     if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
         if abs(value.imag) <= 1e-12 * max(1.0, abs(value.real)):
             return format(value.real, spec)

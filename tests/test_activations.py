@@ -90,3 +90,10 @@ def test_registry_and_lookup():
 def test_unknown_activation_lists_known_names(name):
     with pytest.raises(ValueError, match="unknown activation.*leaky_relu.*relu"):
         get_activation(name)
+
+
+def test_every_activation_has_a_colour_of_its_own():
+    from course_utils.activations import ACTIVATION_COLORS, ACTIVATIONS
+
+    assert set(ACTIVATION_COLORS) == set(ACTIVATIONS)
+    assert len(set(ACTIVATION_COLORS.values())) == len(ACTIVATION_COLORS)

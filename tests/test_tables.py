@@ -22,6 +22,9 @@ def test_formats_per_column_and_special_values():
     assert format_cell(np.nan) == "nan"
     assert format_cell(True) == "True"
     assert format_cell(np.int64(7)) == "7"
+    assert format_cell((np.float64(-5.0), -2)) == "(-5, -2)"
+    assert format_cell(np.array(1.0)) == "1"  # a 0-d array is a number
+    assert format_cell(np.array([[0.125, 1e-9]]), ".2g") == "(0.12, 1e-09)"
 
 
 def test_complex_numbers_as_a_plus_bi():
