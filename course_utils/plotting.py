@@ -239,12 +239,17 @@ def _place_legend(ax, where):
 # ---------------------------------------------------------------------------
 
 
+def _label_size():
+    # Point labels as large as the legend: 13 pt, 16 pt in lecture mode ("small" would be 12.5 pt).
+    return plt.rcParams["legend.fontsize"]
+
+
 def mark_point(ax, point, label, marker="o", ms=10, offset=(7, 7)):
     """A labelled marker (the start, the minimum) on top of the contour."""
     ax.plot(*point, marker=marker, ms=ms, color="white", mec=MARK_COLOR, mew=1.6, ls="none",
             zorder=5)
     return ax.annotate(label, point, xytext=offset, textcoords="offset points", color=MARK_COLOR,
-                       fontsize="small", zorder=5,
+                       fontsize=_label_size(), zorder=5,
                        path_effects=[patheffects.withStroke(linewidth=3, foreground="white")])
 
 
@@ -299,7 +304,7 @@ def _mark_critical_points(ax, surface, minima, xlim, ylim):
                 ls="none", zorder=5)
         if len(saddles) == 1:
             ax.annotate("saddle", saddles[0], xytext=(7, -14), textcoords="offset points",
-                        color=MARK_COLOR, fontsize="small", zorder=5,
+                        color=MARK_COLOR, fontsize=_label_size(), zorder=5,
                         path_effects=[patheffects.withStroke(linewidth=3, foreground="white")])
 
 

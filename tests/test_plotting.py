@@ -115,3 +115,12 @@ def test_diverging_path_still_inside_the_window_keeps_its_end_marker():
     end_markers = [line for line in ax.get_lines() if line.get_marker() == "o" and
                    len(line.get_xdata()) == 1]
     np.testing.assert_allclose(end_markers[0].get_xdata(), [path[-1]])
+
+
+def test_every_text_in_a_course_figure_is_at_least_13_pt():
+    use_style(lecture=False)
+    ax = plot_2d({"sgd": train_2d("sgd", lr=0.61)}, surface="ravine", title="SGD")
+    texts = [*ax.texts, ax.title, ax.xaxis.label, ax.yaxis.label, *ax.get_legend().get_texts(),
+             *ax.get_xticklabels(), *ax.get_yticklabels()]
+    assert texts and min(t.get_fontsize() for t in texts) >= 13
+    plt.close(ax.figure)
