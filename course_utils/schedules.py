@@ -1,0 +1,107 @@
+"""Learning-rate schedules: the learning rate as a function of the step number t = 0, 1, 2, ...
+
+Each maker returns a :class:`Schedule`; calling it with t (a whole number, or an array of them)
+gives that step's learning rate. The values are those of torch.optim.lr_scheduler's classes
+stepped once per optimizer step:
+
+* ``step_lr(lr, step_size, gamma)``: StepLR, lr·γ^⌊t / step_size⌋ (a drop every step_size steps);
+* ``exponential_lr(lr, gamma)``: ExponentialLR, lr·γ^t;
+* ``cosine_lr(lr, t_max, lr_min=0.0)``: CosineAnnealingLR,
+  lr_min + (lr − lr_min)·(1 + cos(π·t / t_max)) / 2 up to t_max, then lr_min (torch's would
+  rise again: its cosine is periodic);
+* ``linear_warmup(lr, start_factor, warmup_steps)``: LinearLR with end_factor 1,
+  lr·(start_factor + (1 − start_factor)·min(t, warmup_steps) / warmup_steps).
+
+Any step function's ``lr`` may be a schedule in ``train_2d`` and ``nn.train``::
+
+    train_2d("sgd", steps=100, lr=cosine_lr(0.3, t_max=100))
+"""
+
+import numpy as np
+
+from . import checks
+
+__all__ = ["Schedule", "step_lr", "exponential_lr", "cosine_lr", "linear_warmup"]
+
+
+def _steps(t):
+    """t as an int (or an int array), checked to be step numbers 0, 1, 2, ..."""
+    if isinstance(t, np.ndarray) and t.ndim > 0:
+        if t.dtype == bool or not (np.issubdtype(t.dtype, np.integer)
+                                   or np.issubdtype(t.dtype, np.floating)):
+            raise TypeError(f"t must be whole step numbers, got dtype {t.dtype}")
+        if not np.all(np.isfinite(t)) or np.any(t != np.round(t)) or np.any(t < 0):
+            raise ValueError("t must be whole step numbers >= 0")
+        return t.astype(np.int64)
+    return checks.whole("t", t, low=0)
+
+
+class Schedule:
+    """A learning rate per step: ``schedule(t)``; ``repr`` shows how it was made."""
+
+    def __init__(self, rule, description):
+        self._rule = rule
+        self.description = description
+
+    def __call__(self, t):
+        value = self._rule(_steps(t))
+        return float(value) if np.ndim(value) == 0 else value
+
+    def __repr__(self):
+        return self.description
+
+
+def _lr(lr):
+    return checks.real("lr", lr, low=0)
+
+
+def _factor(name, value):
+    return checks.real(name, value, low=0, high=1, low_open=True)
+
+
+def step_lr(lr, step_size, gamma):
+    """lr·γ^⌊t / step_size⌋: the rate drops by the factor γ every ``step_size`` steps (StepLR)."""
+    lr = _lr(lr)
+    step_size = checks.whole("step_size", step_size, low=1)
+    gamma = _factor("gamma", gamma)
+    return Schedule(lambda t: lr * gamma ** (t // step_size),
+                    f"step_lr(lr={lr:g}, step_size={step_size}, gamma={gamma:g})")
+
+
+def exponential_lr(lr, gamma):
+    """lr·γ^t: the rate shrinks by the factor γ at every step (ExponentialLR)."""
+    lr = _lr(lr)
+    gamma = _factor("gamma", gamma)
+    return Schedule(lambda t: lr * gamma**t, f"exponential_lr(lr={lr:g}, gamma={gamma:g})")
+
+
+def cosine_lr(lr, t_max, lr_min=0.0):
+    """Half a cosine from lr down to lr_min over t_max steps, then lr_min (CosineAnnealingLR)."""
+    lr = _lr(lr)
+    t_max = checks.whole("t_max", t_max, low=1)
+    lr_min = checks.real("lr_min", lr_min, low=0, high=lr)
+
+    def rule(t):
+        phase = np.minimum(t, t_max) / t_max
+        return lr_min + (lr - lr_min) * (1 + np.cos(np.pi * phase)) / 2
+
+    return Schedule(rule, f"cosine_lr(lr={lr:g}, t_max={t_max}, lr_min={lr_min:g})")
+
+
+def linear_warmup(lr, start_factor, warmup_steps):
+    """From start_factor·lr up to lr in a straight line over warmup_steps steps, then lr.
+
+    LinearLR with end_factor 1 and total_iters = warmup_steps. A large lr at the very first
+    steps, while momentum or Adam's averages are still filling, can throw the weights far off;
+    a warm-up starts small.
+    """
+    lr = _lr(lr)
+    start_factor = _factor("start_factor", start_factor)
+    warmup_steps = checks.whole("warmup_steps", warmup_steps, low=1)
+
+    def rule(t):
+        return lr * (start_factor + (1 - start_factor) * np.minimum(t, warmup_steps)
+                     / warmup_steps)
+
+    return Schedule(rule, f"linear_warmup(lr={lr:g}, start_factor={start_factor:g}, "
+                          f"warmup_steps={warmup_steps})")
