@@ -21,7 +21,8 @@ import numpy as np
 
 from . import checks
 
-__all__ = ["Schedule", "step_lr", "exponential_lr", "cosine_lr", "linear_warmup"]
+__all__ = ["Schedule", "constant_lr", "step_lr", "exponential_lr", "cosine_lr", "linear_warmup",
+           "RUN_SCHEDULES", "for_run"]
 
 
 def _steps(t):
@@ -57,6 +58,12 @@ def _lr(lr):
 
 def _factor(name, value):
     return checks.real(name, value, low=0, high=1, low_open=True)
+
+
+def constant_lr(lr):
+    """The same rate at every step."""
+    lr = _lr(lr)
+    return Schedule(lambda t: lr + 0 * t, f"constant_lr(lr={lr:g})")
 
 
 def step_lr(lr, step_size, gamma):
@@ -105,3 +112,26 @@ def linear_warmup(lr, start_factor, warmup_steps):
 
     return Schedule(rule, f"linear_warmup(lr={lr:g}, start_factor={start_factor:g}, "
                           f"warmup_steps={warmup_steps})")
+
+
+# One schedule of each kind, sized to a run: what the explorers offer in their menu.
+RUN_SCHEDULES = ("constant", "step", "exponential", "cosine", "warmup")
+
+
+def for_run(name, lr, steps):
+    """A schedule of kind ``name`` (one of ``RUN_SCHEDULES``) starting at lr, fitted to ``steps``.
+
+    step: halve every quarter of the run; exponential: 100 times smaller by the end; cosine:
+    down to 0 at the end; warmup: from lr/10 up to lr over the first tenth, then constant.
+    """
+    checks.choice("schedule", name, RUN_SCHEDULES)
+    steps = checks.whole("steps", steps, low=1)
+    if name == "constant":
+        return constant_lr(lr)
+    if name == "step":
+        return step_lr(lr, max(1, steps // 4), 0.5)
+    if name == "exponential":
+        return exponential_lr(lr, 0.01 ** (1 / steps))
+    if name == "cosine":
+        return cosine_lr(lr, steps)
+    return linear_warmup(lr, 0.1, max(1, steps // 10))

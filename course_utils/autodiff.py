@@ -1,0 +1,183 @@
+"""Reverse-mode automatic differentiation in a few lines: a tape.
+
+Every operation on a :class:`Var` computes its value *and* writes one record on the tape: its
+output, its inputs, and how to send a gradient from the output back to each input (the
+vector-Jacobian product, "VJP": for Y = X·W that is dX = dY·Wᵀ, dW = Xᵀ·dY). ``tape.gradient``
+then plays the records backwards, from the loss (gradient 1) to the inputs, adding up the
+contributions of every path: the chain rule, applied mechanically. This is what torch's
+autograd does, with many more operations and much more care::
+
+    tape = Tape()
+    W, b = tape.var(W0), tape.var(b0)
+    loss = mse(sigmoid(X @ W + b), y)
+    dW, db = tape.gradient(loss, [W, b])
+
+Operations: ``+ - *`` and ``@`` (numpy broadcasting), ``sum``, ``mean``, ``exp``, ``log``,
+``sigmoid``, ``tanh``, ``relu``, and the losses ``mse`` and ``softmax_cross_entropy``.
+"""
+
+import numpy as np
+
+from . import activations, losses
+
+__all__ = ["Tape", "Var", "sum", "mean", "exp", "log", "sigmoid", "tanh", "relu", "mse",
+           "softmax_cross_entropy"]
+
+
+class Tape:
+    """The list of operations in the order they ran."""
+
+    def __init__(self):
+        self.records = []
+
+    def var(self, value):
+        """An input to differentiate with respect to (a float64 copy of ``value``)."""
+        return Var(np.array(value, dtype=np.float64), self)
+
+    def record(self, value, inputs, vjp):
+        out = Var(value, self)
+        self.records.append((out, inputs, vjp))
+        return out
+
+    def gradient(self, output, wrt):
+        """d output / d each of ``wrt`` (a list of Vars): one backward pass over the tape."""
+        if not isinstance(output, Var) or output.tape is not self:
+            raise ValueError("output must be a Var computed on this tape")
+        if output.value.size != 1:
+            raise ValueError(f"output must be a scalar (a loss), got shape {output.value.shape}")
+        adjoint = {id(output): np.ones_like(output.value)}
+        for out, inputs, vjp in reversed(self.records):
+            g = adjoint.pop(id(out), None)
+            if g is None:
+                continue  # this result does not reach the output
+            for x, gx in zip(inputs, vjp(g), strict=True):
+                if isinstance(x, Var):
+                    adjoint[id(x)] = adjoint.get(id(x), 0.0) + gx
+        return [np.broadcast_to(adjoint.get(id(x), 0.0), x.value.shape).copy() for x in wrt]
+
+
+def _unbroadcast(grad, shape):
+    """Sum ``grad`` over the axes numpy broadcast, so it has ``shape`` again (a bias: over rows)."""
+    grad = np.asarray(grad)
+    while grad.ndim > len(shape):
+        grad = grad.sum(axis=0)
+    for axis, n in enumerate(shape):
+        if n == 1 and grad.shape[axis] != 1:
+            grad = grad.sum(axis=axis, keepdims=True)
+    return grad
+
+
+def _value(x):
+    return x.value if isinstance(x, Var) else np.asarray(x, dtype=np.float64)
+
+
+def _tape(*args):
+    return next(a.tape for a in args if isinstance(a, Var))
+
+
+def _add(a, b):
+    va, vb = _value(a), _value(b)
+    return _tape(a, b).record(va + vb, (a, b), lambda g: (_unbroadcast(g, va.shape),
+                                                          _unbroadcast(g, vb.shape)))
+
+
+def _mul(a, b):
+    va, vb = _value(a), _value(b)
+    return _tape(a, b).record(va * vb, (a, b), lambda g: (_unbroadcast(g * vb, va.shape),
+                                                          _unbroadcast(g * va, vb.shape)))
+
+
+def _matmul(a, b):
+    va, vb = _value(a), _value(b)
+    return _tape(a, b).record(va @ vb, (a, b), lambda g: (g @ vb.T, va.T @ g))
+
+
+class Var:
+    """A value on a tape; arithmetic with it is recorded."""
+
+    # numpy arrays hand ``X @ var`` and ``2.0 * var`` over to Var's reflected operators
+    __array_ufunc__ = None
+
+    def __init__(self, value, tape):
+        self.value = value
+        self.tape = tape
+
+    def __add__(self, other):
+        return _add(self, other)
+
+    __radd__ = __add__
+
+    def __mul__(self, other):
+        return _mul(self, other)
+
+    __rmul__ = __mul__
+
+    def __neg__(self):
+        return _mul(self, -1.0)
+
+    def __sub__(self, other):
+        return _add(self, -other if isinstance(other, Var) else -_value(other))
+
+    def __rsub__(self, other):
+        return _add(-self, other)
+
+    def __matmul__(self, other):
+        return _matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _matmul(other, self)
+
+    @property
+    def shape(self):
+        return self.value.shape
+
+    def __repr__(self):
+        return f"Var(shape={self.value.shape})"
+
+
+def _unary(x, value, local_derivative):
+    """An elementwise function: its VJP multiplies by the derivative at the input."""
+    return x.tape.record(value, (x,), lambda g: (g * local_derivative,))
+
+
+def sum(x):
+    """The sum of all entries (named like np.sum; use it as autodiff.sum)."""
+    return x.tape.record(np.sum(x.value), (x,), lambda g: (np.broadcast_to(g, x.shape),))
+
+
+def mean(x):
+    n = x.value.size
+    return x.tape.record(np.mean(x.value), (x,), lambda g: (np.broadcast_to(g / n, x.shape),))
+
+
+def exp(x):
+    value = np.exp(x.value)
+    return _unary(x, value, value)
+
+
+def log(x):
+    return _unary(x, np.log(x.value), 1.0 / x.value)
+
+
+def sigmoid(x):
+    return _unary(x, activations.sigmoid(x.value), activations.sigmoid_grad(x.value))
+
+
+def tanh(x):
+    return _unary(x, activations.tanh(x.value), activations.tanh_grad(x.value))
+
+
+def relu(x):
+    return _unary(x, activations.relu(x.value), activations.relu_grad(x.value))
+
+
+def mse(y_pred, y_true):
+    """The course's :func:`~course_utils.losses.mse` as one operation on the tape."""
+    loss, grad = losses.mse(y_pred.value, _value(y_true))
+    return y_pred.tape.record(np.float64(loss), (y_pred,), lambda g: (g * grad,))
+
+
+def softmax_cross_entropy(logits, labels):
+    """The course's :func:`~course_utils.losses.softmax_cross_entropy` as one operation."""
+    loss, grad = losses.softmax_cross_entropy(logits.value, labels)
+    return logits.tape.record(np.float64(loss), (logits,), lambda g: (g * grad,))
