@@ -12,16 +12,17 @@ autograd does, with many more operations and much more care::
     loss = mse(sigmoid(X @ W + b), y)
     dW, db = tape.gradient(loss, [W, b])
 
-Operations: ``+ - *`` and ``@`` (numpy broadcasting), ``sum``, ``mean``, ``exp``, ``log``,
-``sigmoid``, ``tanh``, ``relu``, and the losses ``mse`` and ``softmax_cross_entropy``.
+Operations: ``+ - *`` and ``@`` (``add``, ``mul``, ``matmul``, with numpy broadcasting),
+``sum``, ``mean``, ``exp``, ``log``, ``sigmoid``, ``tanh``, ``relu``, and the losses ``mse``
+and ``softmax_cross_entropy``. ``tape.operations()`` lists what was recorded.
 """
 
 import numpy as np
 
 from . import activations, losses
 
-__all__ = ["Tape", "Var", "sum", "mean", "exp", "log", "sigmoid", "tanh", "relu", "mse",
-           "softmax_cross_entropy"]
+__all__ = ["Tape", "Var", "add", "mul", "matmul", "sum", "mean", "exp", "log", "sigmoid", "tanh",
+           "relu", "mse", "softmax_cross_entropy"]
 
 
 class Tape:
@@ -34,10 +35,15 @@ class Tape:
         """An input to differentiate with respect to (a float64 copy of ``value``)."""
         return Var(np.array(value, dtype=np.float64), self)
 
-    def record(self, value, inputs, vjp):
+    def record(self, op, value, inputs, vjp):
+        """Write one operation: its name, its result (returned as a new Var), inputs and VJP."""
         out = Var(value, self)
-        self.records.append((out, inputs, vjp))
+        self.records.append((op, out, inputs, vjp))
         return out
+
+    def operations(self):
+        """The names of the recorded operations, in the order they ran."""
+        return [op for op, *_ in self.records]
 
     def gradient(self, output, wrt):
         """d output / d each of ``wrt`` (a list of Vars): one backward pass over the tape."""
@@ -46,7 +52,7 @@ class Tape:
         if output.value.size != 1:
             raise ValueError(f"output must be a scalar (a loss), got shape {output.value.shape}")
         adjoint = {id(output): np.ones_like(output.value)}
-        for out, inputs, vjp in reversed(self.records):
+        for _, out, inputs, vjp in reversed(self.records):
             g = adjoint.pop(id(out), None)
             if g is None:
                 continue  # this result does not reach the output
@@ -75,21 +81,34 @@ def _tape(*args):
     return next(a.tape for a in args if isinstance(a, Var))
 
 
-def _add(a, b):
+def add(a, b):
+    """a + b with numpy broadcasting."""
     va, vb = _value(a), _value(b)
-    return _tape(a, b).record(va + vb, (a, b), lambda g: (_unbroadcast(g, va.shape),
-                                                          _unbroadcast(g, vb.shape)))
+
+    def vjp(g):  # each input gets g, summed over the axes it was broadcast along
+        return _unbroadcast(g, va.shape), _unbroadcast(g, vb.shape)
+
+    return _tape(a, b).record("add", va + vb, (a, b), vjp)
 
 
-def _mul(a, b):
+def mul(a, b):
+    """a * b elementwise, with numpy broadcasting."""
     va, vb = _value(a), _value(b)
-    return _tape(a, b).record(va * vb, (a, b), lambda g: (_unbroadcast(g * vb, va.shape),
-                                                          _unbroadcast(g * va, vb.shape)))
+
+    def vjp(g):
+        return _unbroadcast(g * vb, va.shape), _unbroadcast(g * va, vb.shape)
+
+    return _tape(a, b).record("mul", va * vb, (a, b), vjp)
 
 
-def _matmul(a, b):
+def matmul(a, b):
+    """a @ b: for Y = A·B the gradients are dA = dY·Bᵀ and dB = Aᵀ·dY."""
     va, vb = _value(a), _value(b)
-    return _tape(a, b).record(va @ vb, (a, b), lambda g: (g @ vb.T, va.T @ g))
+
+    def vjp(g):
+        return g @ vb.T, va.T @ g
+
+    return _tape(a, b).record("matmul", va @ vb, (a, b), vjp)
 
 
 class Var:
@@ -103,29 +122,29 @@ class Var:
         self.tape = tape
 
     def __add__(self, other):
-        return _add(self, other)
+        return add(self, other)
 
     __radd__ = __add__
 
     def __mul__(self, other):
-        return _mul(self, other)
+        return mul(self, other)
 
     __rmul__ = __mul__
 
     def __neg__(self):
-        return _mul(self, -1.0)
+        return mul(self, -1.0)
 
     def __sub__(self, other):
-        return _add(self, -other if isinstance(other, Var) else -_value(other))
+        return add(self, -other if isinstance(other, Var) else -_value(other))
 
     def __rsub__(self, other):
-        return _add(-self, other)
+        return add(-self, other)
 
     def __matmul__(self, other):
-        return _matmul(self, other)
+        return matmul(self, other)
 
     def __rmatmul__(self, other):
-        return _matmul(other, self)
+        return matmul(other, self)
 
     @property
     def shape(self):
@@ -135,49 +154,51 @@ class Var:
         return f"Var(shape={self.value.shape})"
 
 
-def _unary(x, value, local_derivative):
+def _unary(op, x, value, local_derivative):
     """An elementwise function: its VJP multiplies by the derivative at the input."""
-    return x.tape.record(value, (x,), lambda g: (g * local_derivative,))
+    return x.tape.record(op, value, (x,), lambda g: (g * local_derivative,))
 
 
 def sum(x):
     """The sum of all entries (named like np.sum; use it as autodiff.sum)."""
-    return x.tape.record(np.sum(x.value), (x,), lambda g: (np.broadcast_to(g, x.shape),))
+    return x.tape.record("sum", np.sum(x.value), (x,), lambda g: (np.broadcast_to(g, x.shape),))
 
 
 def mean(x):
     n = x.value.size
-    return x.tape.record(np.mean(x.value), (x,), lambda g: (np.broadcast_to(g / n, x.shape),))
+    return x.tape.record("mean", np.mean(x.value), (x,),
+                         lambda g: (np.broadcast_to(g / n, x.shape),))
 
 
 def exp(x):
     value = np.exp(x.value)
-    return _unary(x, value, value)
+    return _unary("exp", x, value, value)
 
 
 def log(x):
-    return _unary(x, np.log(x.value), 1.0 / x.value)
+    return _unary("log", x, np.log(x.value), 1.0 / x.value)
 
 
 def sigmoid(x):
-    return _unary(x, activations.sigmoid(x.value), activations.sigmoid_grad(x.value))
+    return _unary("sigmoid", x, activations.sigmoid(x.value), activations.sigmoid_grad(x.value))
 
 
 def tanh(x):
-    return _unary(x, activations.tanh(x.value), activations.tanh_grad(x.value))
+    return _unary("tanh", x, activations.tanh(x.value), activations.tanh_grad(x.value))
 
 
 def relu(x):
-    return _unary(x, activations.relu(x.value), activations.relu_grad(x.value))
+    return _unary("relu", x, activations.relu(x.value), activations.relu_grad(x.value))
 
 
 def mse(y_pred, y_true):
     """The course's :func:`~course_utils.losses.mse` as one operation on the tape."""
     loss, grad = losses.mse(y_pred.value, _value(y_true))
-    return y_pred.tape.record(np.float64(loss), (y_pred,), lambda g: (g * grad,))
+    return y_pred.tape.record("mse", np.float64(loss), (y_pred,), lambda g: (g * grad,))
 
 
 def softmax_cross_entropy(logits, labels):
     """The course's :func:`~course_utils.losses.softmax_cross_entropy` as one operation."""
     loss, grad = losses.softmax_cross_entropy(logits.value, labels)
-    return logits.tape.record(np.float64(loss), (logits,), lambda g: (g * grad,))
+    return logits.tape.record("softmax_cross_entropy", np.float64(loss), (logits,),
+                              lambda g: (g * grad,))

@@ -18,6 +18,7 @@ the minimum) by following the mean and second moment of θ − θ* step by step,
 from dataclasses import dataclass
 
 import ipywidgets as widgets
+import matplotlib.patheffects as patheffects
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
@@ -33,7 +34,8 @@ from .widgets import MAX_EXPLORER_STEPS, Explorer
 
 __all__ = ["LinearRegression", "load_autompg", "minibatch_paths", "noise_ball",
            "measure_noise_ball", "noise_ball_leading_order", "noise_ball_exact",
-           "stationary_noise_ball", "minibatch_explorer", "BATCH_SIZES"]
+           "stationary_noise_ball", "draw_noise_ball", "minibatch_explorer", "BATCH_SIZES",
+           "THEORY_COLOR"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -152,6 +154,9 @@ def load_autompg(feature="weight"):
     return LinearRegression(_standardise(x), _standardise(y), name=f"autompg_{feature}",
                             label=f"Auto MPG: mpg = w {feature} + b (standardised)")
 
+
+# Theory (noise-ball circles, predicted curves) in a neutral grey: no optimizer's colour.
+THEORY_COLOR = "#666666"
 
 # Batch sizes the explorer offers; None is the full batch (exact gradient).
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, None)
@@ -284,8 +289,18 @@ def stationary_noise_ball(problem, batch_size, lr):
 
 
 # ---------------------------------------------------------------------------
-# The live explorer
+# Figures and the live explorer
 # ---------------------------------------------------------------------------
+
+
+def draw_noise_ball(ax, center, radius):
+    """A dashed circle of ``radius`` around ``center``, outlined in white to read over a cloud."""
+    ball = Circle(tuple(center), radius if np.isfinite(radius) else 0.0, fill=False, ls="--",
+                  lw=2, color=THEORY_COLOR, zorder=6,
+                  path_effects=[patheffects.Stroke(linewidth=4.5, foreground="white"),
+                                patheffects.Normal()])
+    ax.add_patch(ball)
+    return ball
 
 
 def minibatch_explorer(problem=None, steps=300, *, batch_size=8, lr=0.1, schedule="constant",
@@ -294,7 +309,8 @@ def minibatch_explorer(problem=None, steps=300, *, batch_size=8, lr=0.1, schedul
 
     Left: the path on the loss's contours, with the noise ball the theory predicts for the rate
     at the last step (a circle of the exact RMS radius). Right: the path's distance to the
-    minimum per step, and the exact RMS distance E|θ_t − θ*|² ^ ½ over all possible draws.
+    minimum per step (black), and the exact RMS distance √E|θ_t − θ*|² over all possible draws
+    (grey, dashed).
     """
     problem = load_autompg() if problem is None else problem
     steps = checks.whole("steps", steps, low=1, high=MAX_EXPLORER_STEPS)
@@ -326,11 +342,10 @@ def minibatch_explorer(problem=None, steps=300, *, batch_size=8, lr=0.1, schedul
     ax_path.set_ylabel("$b$")
     path_artists = PathArtists(ax_path, surface.window, surface.f, sgd.color, marker=sgd.marker,
                                ms=3)
-    ball = Circle(tuple(minimum), 0.0, fill=False, ls="--", lw=1.8, color="#222222", zorder=4)
-    ax_path.add_patch(ball)
+    ball = draw_noise_ball(ax_path, minimum, 0.0)
     t = np.arange(steps + 1)
     (measured,) = ax_distance.plot([], [], color=sgd.color, lw=1.2, label="this run")
-    (theory,) = ax_distance.plot([], [], color="#bd1f01", lw=2.2, ls="--", label="theory (RMS)")
+    (theory,) = ax_distance.plot([], [], color=THEORY_COLOR, lw=2.2, ls="--", label="theory (RMS)")
     ax_distance.set(xlim=(0, steps), ylim=(1e-3, 5), yscale="log", xlabel="step $t$",
                     ylabel=r"$|\theta_t - \theta^*|$")
     ax_distance.legend(loc="upper right")

@@ -20,9 +20,10 @@ Any step function's ``lr`` may be a schedule in ``train_2d`` and ``nn.train``::
 import numpy as np
 
 from . import checks
+from .optimizers import momentum
 
 __all__ = ["Schedule", "constant_lr", "step_lr", "exponential_lr", "cosine_lr", "linear_warmup",
-           "RUN_SCHEDULES", "for_run"]
+           "RUN_SCHEDULES", "for_run", "MOMENTUM_FORMS", "scheduled_momentum_path"]
 
 
 def _steps(t):
@@ -135,3 +136,35 @@ def for_run(name, lr, steps):
     if name == "cosine":
         return cosine_lr(lr, steps)
     return linear_warmup(lr, 0.1, max(1, steps // 10))
+
+
+# Momentum under a schedule: the course's step, and torch.optim.SGD's.
+MOMENTUM_FORMS = ("course", "torch")
+
+
+def scheduled_momentum_path(grad, start, steps, lr, gamma, form="course"):
+    """Momentum with a learning-rate schedule ``lr(t)``: array (steps + 1, dim), row 0 the start.
+
+    ``grad(point)`` is the gradient at a point. The two forms agree at constant lr:
+
+    * ``"course"``: v ← γ·v + η_t·g, θ ← θ − v, the step function ``momentum`` (the lectures'
+      form, and what ``train_2d`` and ``nn.train`` do). The velocity carries the rates of past
+      steps, so after a drop of lr the step shrinks gradually, over about 1/(1 − γ) steps.
+    * ``"torch"``: b ← γ·b + g, θ ← θ − η_t·b, torch.optim.SGD(momentum=γ) with a scheduler.
+      The buffer b has no lr in it, so a new lr rescales the whole step at once.
+    """
+    checks.choice("form", form, MOMENTUM_FORMS)
+    steps = checks.whole("steps", steps, low=0)
+    schedule = lr if callable(lr) else constant_lr(lr)
+    point = np.array(start, dtype=float)
+    path = [point]
+    state, buffer = {}, np.zeros_like(point)
+    for t in range(steps):
+        g = np.asarray(grad(point), dtype=float)
+        if form == "course":
+            point, state = momentum(point, g, state, lr=schedule(t), gamma=gamma)
+        else:
+            buffer = gamma * buffer + g
+            point = point - schedule(t) * buffer
+        path.append(point)
+    return np.array(path)

@@ -71,6 +71,8 @@ def test_two_layer_net_equals_the_hand_written_backward():
     W2, b2 = tape.var(second.params["W"]), tape.var(second.params["b"])
     tape_loss = ad.softmax_cross_entropy(ad.tanh(X @ W1 + b1) @ W2 + b2, y)
     assert float(tape_loss.value) == pytest.approx(loss, rel=1e-14)
+    assert tape.operations() == ["matmul", "add", "tanh", "matmul", "add",
+                                 "softmax_cross_entropy"]
     dW1, db1, dW2, db2 = tape.gradient(tape_loss, [W1, b1, W2, b2])
     for got, want in [(dW1, first.grads["W"]), (db1, first.grads["b"]),
                       (dW2, second.grads["W"]), (db2, second.grads["b"])]:

@@ -13,7 +13,13 @@ from course_utils import schedules
 from course_utils.functions import f_2d_grad
 from course_utils.nn import make_mlp, softmax_cross_entropy, train
 from course_utils.optimizers import momentum, sgd
-from course_utils.schedules import cosine_lr, exponential_lr, linear_warmup, step_lr
+from course_utils.schedules import (
+    cosine_lr,
+    exponential_lr,
+    linear_warmup,
+    scheduled_momentum_path,
+    step_lr,
+)
 from course_utils.trajectories import train_2d
 
 FIXTURES = json.loads(
@@ -88,21 +94,29 @@ def test_bad_arguments_are_named(call, error, message):
 # --- momentum under a schedule: the course's form and torch's ----------------------------------
 
 
-def _course_and_torch_form(case, rescale):
-    """The course's momentum under the case's schedule; ``rescale`` turns it into torch's form.
+def _path(case, form):
+    if case["surface"] == "f_2d":
+        grad = lambda point: f_2d_grad(*point)  # noqa: E731
+    else:
+        sequence = iter(np.array(case["grads"]))
+        grad = lambda point: next(sequence)  # noqa: E731
+    return scheduled_momentum_path(grad, case["start"], len(case["path"]) - 1, _make(case),
+                                   case["momentum"], form=form)
 
-    torch keeps b ← γ·b + g, θ ← θ − η_t·b; the course keeps v ← γ·v + η_t·g, θ ← θ − v.
-    With v = η_t·b the two agree, so rescaling v by η_t / η_(t-1) before each step gives torch's.
+
+def _rescaled_course_step(case):
+    """torch's form from the course's step: v rescaled by η_t / η_(t-1) before each step.
+
+    With v = η_t·b the two forms agree, so this rescaling is all that tells them apart.
     """
     schedule = _make(case)
-    point = np.array(case["start"], dtype=float)
-    grads = case.get("grads")
-    path, state, previous = [point], {}, None
+    point, state, previous = np.array(case["start"], dtype=float), {}, None
+    path = [point]
     for t in range(len(case["path"]) - 1):
         lr = schedule(t)
-        if rescale and previous is not None and state:
+        if state:
             state = {"v": state["v"] * (lr / previous)}
-        g = np.array(grads[t]) if grads is not None else f_2d_grad(*point)
+        g = np.array(case["grads"][t]) if "grads" in case else f_2d_grad(*point)
         point, state = momentum(point, g, state, lr=lr, gamma=case["momentum"])
         path.append(point)
         previous = lr
@@ -114,12 +128,12 @@ def test_momentum_under_a_schedule_against_torch(case):
     torch_path = np.array(case["path"])
     np.testing.assert_allclose([_make(case)(t) for t in range(len(case["lr"]))], case["lr"],
                                rtol=1e-12)
-    # torch's form is the course's step with the velocity rescaled at every change of lr ...
-    np.testing.assert_allclose(_course_and_torch_form(case, rescale=True), torch_path,
-                               rtol=1e-10, atol=1e-12)
-    # ... and the course's own form is another path once the rate changes
-    course = _course_and_torch_form(case, rescale=False)
+    np.testing.assert_allclose(_path(case, "torch"), torch_path, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(_rescaled_course_step(case), torch_path, rtol=1e-10, atol=1e-12)
+    # the course's own form is another path once the rate changes ...
+    course = _path(case, "course")
     assert np.abs(course - torch_path).max() > 1e-3
+    # ... and it is what train_2d does
     if case["surface"] == "f_2d":
         np.testing.assert_array_equal(
             course, train_2d("momentum", steps=len(course) - 1, lr=_make(case),
@@ -129,10 +143,15 @@ def test_momentum_under_a_schedule_against_torch(case):
 def test_momentum_paths_agree_while_the_rate_is_constant():
     case = next(c for c in FIXTURES["momentum"] if c["schedule"] == "step_lr")
     step_size = case["hyperparams"]["step_size"]
-    course = _course_and_torch_form(case, rescale=False)
+    course = _path(case, "course")
     # identical for the first step_size steps, apart after the first drop
     np.testing.assert_allclose(course[: step_size + 1], case["path"][: step_size + 1], rtol=1e-12)
     assert not np.allclose(course[step_size + 2], case["path"][step_size + 2])
+    np.testing.assert_allclose(scheduled_momentum_path(lambda p: f_2d_grad(*p), (-5.0, -2.0), 30,
+                                                       0.1, 0.9, form="torch"),
+                               train_2d("momentum", steps=30, lr=0.1, gamma=0.9), rtol=1e-12)
+    with pytest.raises(ValueError, match="form must be one of"):
+        scheduled_momentum_path(lambda p: p, (0.0,), 3, 0.1, 0.9, form="keras")
 
 
 # --- schedules in train_2d and nn.train --------------------------------------------------------
