@@ -16,6 +16,7 @@ the minimum) by following the mean and second moment of θ − θ* step by step,
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import ipywidgets as widgets
 import matplotlib.patheffects as patheffects
@@ -244,6 +245,12 @@ class _Moments:
         return P @ m, P @ M @ P.T + (lr**2 / batch_size) * noise
 
 
+@lru_cache(maxsize=8)
+def _moments_of(problem):
+    """The fourth moments of a problem's data, computed once (the explorer asks on every change)."""
+    return _Moments(problem)
+
+
 def noise_ball_exact(problem, batch_size, lr, steps, start=None):
     """Expected squared distance E|θ_t − θ*|² of SGD at t = 0 .. steps, exactly.
 
@@ -255,7 +262,7 @@ def noise_ball_exact(problem, batch_size, lr, steps, start=None):
     if batch_size is not None:
         batch_size = checks.whole("batch_size", batch_size, low=1)
     schedule = lr if callable(lr) else (lambda t: lr)
-    moments = _Moments(problem)
+    moments = _moments_of(problem)
     m = np.asarray(start, dtype=float) - problem.minimum
     M = np.outer(m, m)
     out = np.empty(steps + 1)
@@ -275,7 +282,7 @@ def noise_ball_exact(problem, batch_size, lr, steps, start=None):
 def stationary_noise_ball(problem, batch_size, lr):
     """The exact RMS radius SGD settles at with constant lr: the fixed point of M (m = 0)."""
     batch_size, lr = _check_lr_and_batch(batch_size, lr)
-    moments = _Moments(problem)
+    moments = _moments_of(problem)
     zero = np.zeros(2)
     base = moments.step(zero, np.zeros((2, 2)), lr, batch_size)[1]  # η²·Σ / B
     # M ↦ step(M) − base is linear: build its matrix column by column and solve M = T·M + base.
