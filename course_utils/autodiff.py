@@ -15,6 +15,7 @@ autograd does, with many more operations and much more care::
 Operations: ``+ - *`` and ``@`` (``add``, ``mul``, ``matmul``, with numpy broadcasting),
 ``sum``, ``mean``, ``exp``, ``log``, ``sigmoid``, ``tanh``, ``relu``, and the losses ``mse``
 and ``softmax_cross_entropy``. ``tape.operations()`` lists what was recorded.
+:func:`check_operation` checks an operation of one's own (an exercise).
 """
 
 import numpy as np
@@ -22,7 +23,7 @@ import numpy as np
 from . import activations, losses
 
 __all__ = ["Tape", "Var", "add", "mul", "matmul", "sum", "mean", "exp", "log", "sigmoid", "tanh",
-           "relu", "mse", "softmax_cross_entropy"]
+           "relu", "mse", "softmax_cross_entropy", "check_operation"]
 
 
 class Tape:
@@ -202,3 +203,42 @@ def softmax_cross_entropy(logits, labels):
     loss, grad = losses.softmax_cross_entropy(logits.value, labels)
     return logits.tape.record("softmax_cross_entropy", np.float64(loss), (logits,),
                               lambda g: (g * grad,))
+
+
+def check_operation(operation, function, points=None):
+    """Check a tape operation of one's own against the plain function it should compute.
+
+    ``operation(var)`` records an elementwise function on the tape; ``function(array)`` is that
+    function in plain numpy. On ``points`` (13 values in [-3, 3] by default) the recorded value
+    must equal ``function(points)`` and the tape's gradient of ``sum(operation(x))`` must equal
+    central differences of ``sum(function(x))``. Prints the first place they differ (or that
+    they agree) and returns True or False, like :func:`course_utils.exercises.check_step`.
+    """
+    from .gradcheck import numerical_gradient, relative_error
+
+    x0 = np.linspace(-3.0, 3.0, 13) if points is None else np.array(points, dtype=np.float64)
+    name = getattr(operation, "__name__", "operation")
+    tape = Tape()
+    x = tape.var(x0)
+    out = operation(x)
+    if not isinstance(out, Var) or out.tape is not tape:
+        print(f"{name}: it must return a Var recorded on the input's tape (use x.tape.record)")
+        return False
+    expected = np.asarray(function(x0.copy()), dtype=np.float64)
+    if out.value.shape != expected.shape or not np.allclose(out.value, expected, rtol=1e-10,
+                                                             atol=1e-12):
+        i = int(np.argmax(np.abs(np.broadcast_to(out.value, expected.shape) - expected)))
+        print(f"{name}: the value differs at x = {x0.flat[i]:g}: got {out.value.flat[i]:.6g}, "
+              f"expected {expected.flat[i]:.6g}")
+        return False
+    (grad,) = tape.gradient(sum(out), [x])
+    numeric = numerical_gradient(lambda v: np.sum(function(v)), x0.copy())
+    error = relative_error(grad, numeric)
+    if error > 1e-7:
+        i = int(np.argmax(np.abs(grad - numeric)))
+        print(f"{name}: the gradient differs at x = {x0.flat[i]:g}: the tape gives "
+              f"{grad.flat[i]:.6g}, central differences {numeric.flat[i]:.6g} "
+              f"(relative error {error:.1e}); check the VJP: g times the local derivative")
+        return False
+    print(f"{name}: value and gradient agree at {x0.size} points (relative error {error:.1e})")
+    return True

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from course_utils import autodiff as ad
+from course_utils.activations import sigmoid
 from course_utils.gradcheck import numerical_gradient, relative_error
 from course_utils.nn import Activation, Dense, softmax_cross_entropy
 
@@ -88,3 +89,29 @@ def test_only_scalars_of_this_tape_can_be_differentiated():
         other.gradient(ad.sum(x), [x])
     with pytest.raises(ValueError, match="this tape"):
         tape.gradient(3.0, [x])
+
+
+def test_check_operation_accepts_a_right_vjp_and_names_a_wrong_one(capsys):
+    def softplus(x):
+        return x.tape.record("softplus", np.logaddexp(0.0, x.value), (x,),
+                             lambda g: (g * sigmoid(x.value),))
+
+    def softplus_wrong_vjp(x):
+        return x.tape.record("softplus", np.logaddexp(0.0, x.value), (x,),
+                             lambda g: (g * np.logaddexp(0.0, x.value),))
+
+    def softplus_wrong_value(x):
+        return x.tape.record("softplus", np.exp(x.value), (x,), lambda g: (g * sigmoid(x.value),))
+
+    def plain(x):
+        return np.logaddexp(0.0, x)
+
+    assert ad.check_operation(softplus, plain)
+    assert "agree at 13 points" in capsys.readouterr().out
+    assert not ad.check_operation(softplus_wrong_vjp, plain)
+    assert "the gradient differs" in capsys.readouterr().out
+    assert not ad.check_operation(softplus_wrong_value, plain)
+    assert "the value differs" in capsys.readouterr().out
+    assert not ad.check_operation(lambda x: np.logaddexp(0.0, x.value), plain)
+    assert "must return a Var" in capsys.readouterr().out
+    assert ad.check_operation(ad.tanh, np.tanh, points=[[-1.0, 0.5], [2.0, 0.0]])
