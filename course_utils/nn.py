@@ -19,6 +19,7 @@ from tqdm.auto import tqdm  # a widget in Jupyter (nothing on stderr), text on s
 
 from .activations import get_activation
 from .init import get_initializer
+from .losses import softmax_cross_entropy  # lives in losses; nn.softmax_cross_entropy still works
 from .optimizers import get_optimizer
 
 # ---------------------------------------------------------------------------
@@ -115,30 +116,6 @@ class BatchNorm1D:
 
 
 # ---------------------------------------------------------------------------
-# Loss
-# ---------------------------------------------------------------------------
-
-
-def softmax_cross_entropy(logits, labels):
-    """Mean cross-entropy of softmax(logits) against integer labels, and its gradient.
-
-    L = mean_i [log Σ_j e^(z_ij) − z_i,y_i].  The log-sum-exp is taken after subtracting each
-    row's maximum, so logits of ±1000 neither overflow nor give log(0).  The gradient is
-    dL/dz = (softmax(z) − one_hot(y)) / m for a batch of m rows.
-    """
-    m = len(labels)
-    rows = np.arange(m)
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    exp = np.exp(shifted)
-    total = exp.sum(axis=1)
-    loss = np.mean(np.log(total) - shifted[rows, labels])
-    dlogits = exp / total[:, None]  # softmax(z)
-    dlogits[rows, labels] -= 1
-    dlogits /= m
-    return float(loss), dlogits
-
-
-# ---------------------------------------------------------------------------
 # The network
 # ---------------------------------------------------------------------------
 
@@ -221,8 +198,17 @@ def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", ep
     mode; None without test data) and ``seconds`` (the epoch's training time, evaluation not
     counted). ``progress``: True for a progress bar (a widget in Jupyter), a text to label it, or
     False for no output at all.
+
+    Any hyper-parameter may be a schedule (see :mod:`course_utils.schedules`): a function of the
+    optimizer step counter t = 0, 1, 2, ..., which counts batches over all epochs (t = 0 is the
+    first batch of the first epoch, not an epoch number). ``momentum`` keeps the course's form
+    v ← γ·v + η_t·g, θ ← θ − v under a schedule: a new lr reaches the step only gradually, while
+    torch.optim.SGD with a scheduler, b ← γ·b + g, θ ← θ − η_t·b, rescales the whole step at
+    once (the two agree at constant lr).
     """
     step = get_optimizer(optimizer)
+    schedules = {name: value for name, value in hyperparams.items() if callable(value)}
+    t = 0  # optimizer steps so far: what a schedule is a function of
     # One optimizer state per parameter array, e.g. Adam's m, n and t for the first layer's W.
     states = {(i, name): {} for i, layer in enumerate(model.layers) for name in layer.params}
     rng = np.random.default_rng(seed)
@@ -243,10 +229,12 @@ def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", ep
                 logits = model.forward(X, training=True)
                 loss, dlogits = softmax_cross_entropy(logits, y)
                 model.backward(dlogits)
+                hp = {**hyperparams, **{name: f(t) for name, f in schedules.items()}}
                 for i, layer in enumerate(model.layers):
                     for name, param in layer.params.items():
                         layer.params[name], states[i, name] = step(
-                            param, layer.grads[name], states[i, name], **hyperparams)
+                            param, layer.grads[name], states[i, name], **hp)
+                t += 1
                 loss_sum += loss * len(batch)
                 correct += int(np.count_nonzero(logits.argmax(axis=1) == y))
                 bar.update()

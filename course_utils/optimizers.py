@@ -90,7 +90,9 @@ def momentum(params, grad, state, *, lr=0.01, gamma=0.9):
     """Heavy ball: v ← γ·v + η·g;  θ ← θ − v.
 
     The velocity already carries the learning rate; at constant lr this is the same
-    sequence of points as torch.optim.SGD(momentum=γ).
+    sequence of points as torch.optim.SGD(momentum=γ). Under a learning-rate schedule the
+    course keeps this form (v remembers the old η_t·g); torch's b ← γ·b + g, θ ← θ − η_t·b
+    differs from it exactly by rescaling v by η_t/η_(t−1) before each step.
     """
     lr = _check_lr(lr)
     gamma = _check_decay("gamma", gamma)
