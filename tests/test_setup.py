@@ -20,14 +20,16 @@ MIN_PYTHON = "3.11"
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 
 # Python 3.10 as far as anyone asking can tell: it says so, and runs `-c` code with 3.10's
-# sys.version_info. Anything else (`-m venv`) goes to the real interpreter, so a Makefile that did
-# not check the version first would make a .venv with it.
+# sys.version_info. `-m venv` goes to the real interpreter, so a Makefile that did not check the
+# version first would make a .venv with it; anything else (`-m pip`) is refused, so that nothing
+# is ever installed into the interpreter running the tests.
 FAKE_PYTHON_310 = """#!/bin/sh
-case "$1" in
-  --version|-V) echo "Python 3.10.12" ;;
-  -c) shift; exec {real} -c 'import sys; sys.version_info = (3, 10, 12, "final", 0); \\
+case "$1 $2" in
+  --version*|-V*) echo "Python 3.10.12" ;;
+  "-c "*) shift; exec {real} -c 'import sys; sys.version_info = (3, 10, 12, "final", 0); \\
 code = sys.argv.pop(1); exec(code)' "$@" ;;
-  *) exec {real} "$@" ;;
+  "-m venv") exec {real} "$@" ;;
+  *) echo "fake python3.10: refusing $*" >&2; exit 1 ;;
 esac
 """
 
@@ -99,36 +101,37 @@ def test_a_missing_python_is_named(repo):
     assert not (repo / ".venv").exists()
 
 
-def test_a_failed_install_is_resumed_by_the_next_run(repo):
+def test_a_broken_or_failed_setup_is_repaired_by_the_next_run(repo, fake_python):
     python = f"PYTHON={sys.executable}"
+    venv = repo / ".venv"
+    # 1. A .venv made by Python 3.10 is left behind, and the install then fails.
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(fake_python / "python3.10")
     (repo / "requirements.txt").write_text("course-test-package-that-does-not-exist==0.0.1\n")
     failed = make(repo, "setup", python)
     assert failed.returncode != 0
+    assert f"Replacing .venv: it is not a working Python {MIN_PYTHON}+ environment" in failed.stdout
     assert "Installing the pins into .venv failed (see above); run make again" in failed.stderr
-    assert not (repo / ".venv" / ".installed").exists()
+    assert not (venv / ".installed").exists()
     assert working_venv(repo)  # what is left is a working venv, not a broken one
 
+    # 2. The next run, once the pins can be installed, finishes the job without `make clean`.
     (repo / "requirements.txt").write_text("# fixed\n")
     fixed = make(repo, "setup", python)
     assert fixed.returncode == 0, fixed.stderr
-    assert (repo / ".venv" / ".installed").exists()
+    assert "Replacing" not in fixed.stdout  # the venv from step 1 is kept
+    assert (venv / ".installed").exists()
     # The editable install points at the copy (found, not imported: it has no numpy).
     where = "import importlib.util as u; print(u.find_spec('course_utils').origin)"
-    found = subprocess.run([repo / ".venv" / "bin" / "python", "-c", where],
+    found = subprocess.run([venv / "bin" / "python", "-c", where],
                            cwd=repo.parent, capture_output=True, text=True, check=True)
     assert Path(found.stdout.strip()) == repo / "course_utils" / "__init__.py"
     assert "Nothing to be done" in make(repo, "setup", python).stdout
 
-
-@pytest.mark.parametrize("left_behind", ["made_by_python_3_10", "without_pip"])
-def test_a_broken_venv_is_made_again(repo, fake_python, left_behind):
-    venv = repo / ".venv"
-    if left_behind == "without_pip":  # what an interrupted `python -m venv` leaves
-        subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
-    else:
-        (venv / "bin").mkdir(parents=True)
-        (venv / "bin" / "python").symlink_to(fake_python / "python3.10")
-    result = make(repo, "setup", f"PYTHON={sys.executable}")
-    assert result.returncode == 0, result.stderr
-    assert f"Replacing .venv: it is not a working Python {MIN_PYTHON}+ environment" in result.stdout
+    # 3. A half-made .venv (an interrupted `python -m venv`: no pip) is made again.
+    shutil.rmtree(venv)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
+    again = make(repo, "setup", python)
+    assert again.returncode == 0, again.stderr
+    assert "Replacing .venv" in again.stdout
     assert working_venv(repo) and (venv / ".installed").exists()
