@@ -37,6 +37,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from . import checks
+
 __all__ = [
     "DEFAULT_DATA_DIR",
     "KNOWN_SHA256",
@@ -394,12 +396,18 @@ def load_mnist(
     check, and if a download fails its check. A failed or disabled download is not an error:
     it falls back to the offline set.
     """
+    download, verbose = checks.flag("download", download), checks.flag("verbose", verbose)
     if data_dir is None:
         data_dir, where = DEFAULT_DATA_DIR, "data/mnist"
-    else:
+    elif isinstance(data_dir, (str, os.PathLike)):
         where = os.fspath(data_dir)
         data_dir = Path(data_dir).expanduser()
+    else:
+        raise TypeError(f"data_dir must be a directory (a str or a path), got "
+                        f"{checks.describe(data_dir)}")
     url = MNIST_URL if url is None else url
+    if not isinstance(url, str):
+        raise TypeError(f"url must be a str, got {checks.describe(url)}")
     if download and urlparse(url).scheme not in ("http", "https"):
         raise ValueError(f"url must be http:// or https://, got {url!r}")
     (train, test), source = _locate(data_dir, where, download, url, verbose)

@@ -19,7 +19,7 @@ from tqdm.auto import tqdm  # a widget in Jupyter (nothing on stderr), text on s
 
 from . import checks
 from .activations import get_activation
-from .init import get_initializer
+from .init import MAX_SIZE, _as_generator, get_initializer
 from .optimizers import OPTIMIZERS, check_hyperparameters, get_optimizer
 
 # ---------------------------------------------------------------------------
@@ -27,11 +27,28 @@ from .optimizers import OPTIMIZERS, check_hyperparameters, get_optimizer
 # ---------------------------------------------------------------------------
 
 
+def _check_dtype(dtype):
+    """A float dtype for a layer's arrays (float32 by default, float64 for gradient checks)."""
+    try:
+        dtype = np.dtype(dtype)
+    except (TypeError, ValueError, SyntaxError):  # numpy parses strings: "01" is a SyntaxError
+        raise TypeError(f"dtype must be a float type such as np.float32, got "
+                        f"{checks.describe(dtype)}") from None
+    if not np.issubdtype(dtype, np.floating):
+        raise TypeError(f"dtype must be a float type such as np.float32, got {dtype}")
+    return dtype
+
+
 class Dense:
     """Fully connected layer: Y = X·W + b, with W of shape (n_in, n_out)."""
 
     def __init__(self, n_in, n_out, init="glorot_uniform", rng=None, dtype=np.float32):
-        W = get_initializer(init)((n_in, n_out), rng=np.random.default_rng(rng))
+        n_in, n_out = checks.whole("n_in", n_in, low=1), checks.whole("n_out", n_out, low=1)
+        if n_in * n_out > MAX_SIZE:
+            raise ValueError(f"n_in × n_out must be at most {MAX_SIZE:.0e} weights, got "
+                             f"n_in={n_in}, n_out={n_out}")
+        dtype = _check_dtype(dtype)
+        W = get_initializer(init)((n_in, n_out), rng=_as_generator(rng))
         self.params = {"W": W.astype(dtype), "b": np.zeros(n_out, dtype=dtype)}
         self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
 
@@ -80,8 +97,10 @@ class BatchNorm1D:
     """
 
     def __init__(self, n_features, momentum=0.9, eps=1e-5, dtype=np.float32):
-        self.momentum = momentum
-        self.eps = eps
+        n_features = checks.whole("n_features", n_features, low=1, high=MAX_SIZE)
+        dtype = _check_dtype(dtype)
+        self.momentum = checks.real("momentum", momentum, low=0, high=1)
+        self.eps = checks.real("eps", eps, low=0, low_open=True)
         self.params = {"gamma": np.ones(n_features, dtype), "beta": np.zeros(n_features, dtype)}
         self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
         self.running_mean = np.zeros(n_features, dtype)
@@ -209,6 +228,10 @@ def make_mlp(sizes=(784, 200, 10), activation="sigmoid", batchnorm=False,
 # ---------------------------------------------------------------------------
 
 
+# More epochs than this is a typo (20 are the lecture's), not a run anyone waits for.
+MAX_EPOCHS = 10_000
+
+
 def _n_classes(model):
     """The number of logits: the output size of the model's last Dense layer."""
     last = [layer for layer in model.layers if isinstance(layer, Dense)][-1]
@@ -286,15 +309,15 @@ def _check_labels(name, y, x_name, n_samples, n_classes):
 def _check_training_inputs(model, x_train, y_train, x_test, y_test, epochs, batch_size, seed):
     """Every argument of :func:`train` that could make it wrong, checked before any work.
 
-    Returns ``(x_train, y_train, x_test, y_test, epochs, batch_size)``: the inputs as arrays of
-    the model's float type, the labels as integers, the counts as ints.
+    Returns ``(x_train, y_train, x_test, y_test, epochs, batch_size, seed)``: the inputs as
+    arrays of the model's float type, the labels as integers, the counts and seed as ints.
     """
     if not isinstance(model, MLP):
         raise TypeError(f"model must be an MLP (see make_mlp), got {checks.describe(model)}")
-    epochs = checks.whole("epochs", epochs, low=0)
+    epochs = checks.whole("epochs", epochs, low=0, high=MAX_EPOCHS)
     batch_size = checks.whole("batch_size", batch_size, low=1)
     if seed is not None and not isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
-        checks.whole("seed", seed, low=0)
+        seed = checks.whole("seed", seed, low=0)
     W = model.layers[0].params["W"]
     n_features, n_classes, dtype = W.shape[0], _n_classes(model), W.dtype
     x_train = _check_features("x_train", x_train, n_features, dtype)
@@ -313,7 +336,7 @@ def _check_training_inputs(model, x_train, y_train, x_test, y_test, epochs, batc
     if len(x_train) < need:
         raise ValueError(f"x_train has {len(x_train)} sample, but a model with BatchNorm1D "
                          f"needs at least {need} to train")
-    return x_train, y_train, x_test, y_test, epochs, batch_size
+    return x_train, y_train, x_test, y_test, epochs, batch_size, seed
 
 
 def _check_settings(step, hyperparams, dtype):
@@ -414,7 +437,7 @@ def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", ep
     label it, or False for none (a divergence notice is printed all the same).
     """
     step = get_optimizer(optimizer)
-    x_train, y_train, x_test, y_test, epochs, batch_size = _check_training_inputs(
+    x_train, y_train, x_test, y_test, epochs, batch_size, seed = _check_training_inputs(
         model, x_train, y_train, x_test, y_test, epochs, batch_size, seed)
     _check_settings(step, hyperparams, x_train.dtype)
     # One optimizer state per parameter array, e.g. Adam's m, n and t for the first layer's W.

@@ -157,11 +157,12 @@ def test_batch_size_must_be_a_whole_number_of_at_least_one(value, error, match):
 
 @pytest.mark.parametrize(
     "value, error, match",
-    [(-1, ValueError, r"epochs must be a whole number >= 0, got -1"),
+    [(-1, ValueError, r"epochs must be a whole number in \[0, 10000\], got -1"),
+     (10**7, ValueError, r"epochs must be a whole number in \[0, 10000\], got 10000000"),
      (1.5, ValueError, "epochs must be a whole number"), ("3", TypeError, "epochs must be"),
      (None, TypeError, "epochs must be"), (np.inf, ValueError, "epochs must be")],
 )
-def test_epochs_must_be_a_whole_number_of_at_least_zero(value, error, match):
+def test_epochs_must_be_a_whole_number_from_zero_to_max_epochs(value, error, match):
     rejected(error, match, epochs=value)
 
 
