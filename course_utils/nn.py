@@ -422,9 +422,9 @@ def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", ep
     ``np.random.default_rng(seed)``; every parameter array keeps its own optimizer state.
     ``x_train`` is (n, n_inputs), ``y_train`` n integer labels in [0, n_classes); the same for
     ``x_test`` and ``y_test`` (both or neither). Bad inputs (labels out of range, NaN or inf,
-    lengths that differ, batch_size < 1, epochs < 0) raise ValueError or TypeError before any
-    work. With BatchNorm1D a last batch of one row joins the batch before it (BatchNorm cannot
-    normalize a single row), so every sample is used in every epoch.
+    lengths that differ, batch_size < 1, epochs outside [0, MAX_EPOCHS]) raise ValueError or
+    TypeError before any work. With BatchNorm1D a last batch of one row joins the batch before
+    it (BatchNorm cannot normalize a single row), so every sample is used in every epoch.
 
     Returns a dict of lists, one entry per epoch: ``loss`` and ``train_accuracy`` (averaged over
     the epoch's batches, as seen while training), ``test_accuracy`` (after the epoch, in eval
