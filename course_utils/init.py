@@ -8,9 +8,12 @@ The idea behind Glorot and He: pick Var(W) so that the variance of the signal ne
 shrinks from layer to layer, forward (activations) and backward (gradients).
 """
 
+import math
 import operator
 
 import numpy as np
+
+from . import checks
 
 # Standard deviation of N(0, 1) truncated to [−2, 2]: √(1 − 4·φ(2) / (2·Φ(2) − 1)) = √0.7737…
 # Dividing σ by it before truncating restores the requested variance (the value Keras uses).
@@ -22,26 +25,43 @@ TRUNCATED_NORMAL_STD_FACTOR = 0.87962566103423978
 # ---------------------------------------------------------------------------
 
 
+# An array this large is a mistake in a course about small networks (and would fill the memory).
+MAX_SIZE = 10**8
+
+
 def _check_shape(shape):
-    if isinstance(shape, (int, np.integer)):
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, (bool, np.bool_)):
         shape = (shape,)
     try:
+        if isinstance(shape, (str, bytes)) or any(isinstance(n, (bool, np.bool_)) for n in shape):
+            raise TypeError
         shape = tuple(operator.index(n) for n in shape)
     except TypeError:
-        raise TypeError(f"shape must be a tuple of integers, got {shape!r}") from None
+        raise TypeError(
+            f"shape must be a tuple of integers, got {checks.describe(shape)}") from None
     if any(n <= 0 for n in shape):
         raise ValueError(f"shape must have positive dimensions, got {shape!r}")
+    if math.prod(shape) > MAX_SIZE:
+        raise ValueError(f"shape must have at most {MAX_SIZE:.0e} entries, got {shape!r}")
     return shape
 
 
 def _check_positive(name, value):
-    if not value > 0:  # also rejects NaN
-        raise ValueError(f"{name} must be > 0, got {value!r}")
+    return checks.real(name, value, low=0, low_open=True)
 
 
-def _as_generator(rng):
-    # default_rng returns a Generator unchanged and turns None (or a seed) into one.
-    return np.random.default_rng(rng)
+def _as_generator(rng, name="rng"):
+    """A Generator from ``rng``: a Generator (used as it is), None (fresh entropy) or a seed."""
+    if rng is None or isinstance(rng, (np.random.Generator, np.random.BitGenerator,
+                                       np.random.SeedSequence)):
+        return np.random.default_rng(rng)
+    return np.random.default_rng(checks.whole(name, rng, low=0))
+
+
+def _check_spread(name, value, spread, mean=0.0):
+    """``name``=``value`` gives draws within mean ± spread: that must stay finite."""
+    if not math.isfinite(abs(mean) + spread):
+        raise ValueError(f"{name}={value!r} is too large: the draws would overflow to infinity")
 
 
 # ---------------------------------------------------------------------------
@@ -80,15 +100,20 @@ def calc_fan(shape):
 def random_uniform(shape, rng=None, low=-0.05, high=0.05):
     """Draws from Uniform(low, high): mean (low + high)/2, variance (high − low)²/12."""
     shape = _check_shape(shape)
+    low, high = checks.real("low", low), checks.real("high", high)
     if not low < high:
         raise ValueError(f"low must be < high, got low={low!r}, high={high!r}")
+    if not math.isfinite(high - low):
+        raise ValueError(f"high - low must be finite, got low={low!r}, high={high!r}")
     return _as_generator(rng).uniform(low, high, size=shape)
 
 
 def random_normal(shape, rng=None, mean=0.0, std=0.05):
     """Draws from N(mean, std²), not truncated."""
     shape = _check_shape(shape)
-    _check_positive("std", std)
+    mean = checks.real("mean", mean)
+    std = _check_positive("std", std)
+    _check_spread("std", std, 10.0 * std, mean)  # 10σ: never reached by a draw in practice
     return _as_generator(rng).normal(mean, std, size=shape)
 
 
@@ -103,7 +128,9 @@ def truncated_normal(shape, rng=None, mean=0.0, std=1.0):
     23 % below their target variance.
     """
     shape = _check_shape(shape)
-    _check_positive("std", std)
+    mean = checks.real("mean", mean)
+    std = _check_positive("std", std)
+    _check_spread("std", std, 2.0 * std / TRUNCATED_NORMAL_STD_FACTOR, mean)
     rng = _as_generator(rng)
     sigma = std / TRUNCATED_NORMAL_STD_FACTOR
     samples = rng.normal(0.0, sigma, size=shape)
@@ -119,16 +146,24 @@ def truncated_normal(shape, rng=None, mean=0.0, std=1.0):
 # ---------------------------------------------------------------------------
 
 
+def _gain_var(gain, fan):
+    """gain²·2/fan, the target variance; a gain so large that it overflows is an error."""
+    gain = _check_positive("gain", gain)
+    var = gain * gain * 2.0 / fan
+    if var == 0.0:
+        raise ValueError(f"gain={gain!r} is too small: the variance underflows to 0")
+    _check_spread("gain", gain, 10.0 * math.sqrt(3.0 * var))  # 10 × the uniform limit √(3·var)
+    return var
+
+
 def _glorot_var(shape, gain):
-    _check_positive("gain", gain)
     fan_in, fan_out = calc_fan(shape)
-    return gain**2 * 2.0 / (fan_in + fan_out)
+    return _gain_var(gain, fan_in + fan_out)
 
 
 def _he_var(shape, gain):
-    _check_positive("gain", gain)
     fan_in, _ = calc_fan(shape)
-    return gain**2 * 2.0 / fan_in
+    return _gain_var(gain, fan_in)
 
 
 def _uniform_with_var(shape, rng, var):

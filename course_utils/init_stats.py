@@ -14,7 +14,9 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
+from . import checks
 from .init import (
+    _as_generator,
     get_initializer,
     glorot_normal,
     glorot_uniform,
@@ -69,6 +71,26 @@ class LayerStats:
         return np.arange(1, len(self.act_std) + 1)
 
 
+# Bounds on the work one call may ask for: 2·10⁷ weights (160 MB) and as many activations.
+MAX_WEIGHTS = 20_000_000
+
+
+def _check_sizes(depth, width, n_samples, keep):
+    depth = checks.whole("depth", depth, low=1)
+    width = checks.whole("width", width, low=1)
+    n_samples = checks.whole("n_samples", n_samples, low=2)  # a std needs two samples
+    if depth * width * width > MAX_WEIGHTS:
+        raise ValueError(f"depth × width² must be at most {MAX_WEIGHTS:.0e} weights, got "
+                         f"depth={depth}, width={width}")
+    if n_samples * width > MAX_WEIGHTS:
+        raise ValueError(f"n_samples × width must be at most {MAX_WEIGHTS:.0e}, got "
+                         f"n_samples={n_samples}, width={width}")
+    if isinstance(keep, (str, bytes)) or not hasattr(keep, "__iter__"):
+        raise TypeError(f"keep must be a collection of layer numbers, got {checks.describe(keep)}")
+    keep = {checks.whole("keep", number, low=1, high=depth) for number in keep}
+    return depth, width, n_samples, keep
+
+
 def activation_stats(init, activation, depth=10, width=256, n_samples=512, rng=None, keep=(),
                      weight_grads=False):
     """Forward and backward statistics of a ``depth``-layer network at initialization.
@@ -81,10 +103,10 @@ def activation_stats(init, activation, depth=10, width=256, n_samples=512, rng=N
     ``keep``: layer numbers whose activations are returned in ``kept``; ``weight_grads=True``
     also computes ∂L/∂W_l (a third more work). Everything is float64. Returns a :class:`LayerStats`.
     """
-    if not isinstance(depth, (int, np.integer)) or depth < 1:
-        raise ValueError(f"depth must be a positive integer, got {depth!r}")
+    depth, width, n_samples, keep = _check_sizes(depth, width, n_samples, keep)
+    weight_grads = checks.flag("weight_grads", weight_grads)
     initializer = _initializer(init)
-    rng = np.random.default_rng(rng)
+    rng = _as_generator(rng)
     x = rng.standard_normal((n_samples, width))
     pairs = [(Dense(width, width, initializer, rng, dtype=np.float64), Activation(activation))
              for _ in range(depth)]

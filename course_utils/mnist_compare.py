@@ -14,9 +14,11 @@ reproduces its table, while N(0, 1) weights end 5 to 14 points lower. The notebo
 import argparse
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 
+from . import checks
 from .data import load_mnist, preprocess
 from .nn import make_mlp, train
 
@@ -33,6 +35,15 @@ RUNS = (
     ("sgd_bn", "SGD + BatchNorm", "sgd", {"lr": 0.01}, True, 0.9258),
 )
 RUN_KEYS = tuple(run[0] for run in RUNS)
+
+
+def _check_seeds(seeds):
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+        raise TypeError(f"seeds must be a list of whole numbers, got {checks.describe(seeds)}")
+    seeds = tuple(checks.whole("seeds", seed, low=0) for seed in seeds)
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed, got none")
+    return seeds
 
 
 def _settings_text(hyperparams):
@@ -54,6 +65,9 @@ def compare(epochs=20, n_train=20000, seeds=(0,), optimizers=None, data=None, pr
     (sample std over the seeds, 0 for one seed), ``seconds_per_epoch`` (training time, evaluation
     not counted) and ``histories`` (``train``'s history, per seed).
     """
+    epochs = checks.whole("epochs", epochs, low=1)
+    n_train = checks.whole("n_train", n_train, low=1)
+    seeds = _check_seeds(seeds)
     keys = RUN_KEYS if optimizers is None else tuple(optimizers)
     unknown = [key for key in keys if key not in RUN_KEYS]
     if unknown:
@@ -74,7 +88,9 @@ def compare(epochs=20, n_train=20000, seeds=(0,), optimizers=None, data=None, pr
             bar = f"{label} (seed {seed})" if progress else False
             history = train(model, x_train, y_train, x_test, y_test, optimizer=optimizer,
                             epochs=epochs, batch_size=64, seed=seed, progress=bar, **hyperparams)
-            accuracies.append(history["test_accuracy"][-1])
+            # A run that diverged in its first batch has no epoch entry: measure it here.
+            tested = history["test_accuracy"]
+            accuracies.append(tested[-1] if tested else model.accuracy(x_test, y_test))
             seconds.extend(history["seconds"])
             histories.append(history)
         results.append({
@@ -112,29 +128,74 @@ def format_table(results):
     return "\n".join(lines)
 
 
-def parse_args(argv=None):
+def _whole_number(low):
+    """An argparse type: a whole number >= low."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low}, got {value}")
+        return value
+
+    return parse
+
+
+def _cannot_write(path):
+    """Why the results could not be saved at ``path`` (None if they can): asked before training,
+    so that a mistyped path does not fail after all the runs. Leaves no file behind."""
+    path = Path(path)
+    existed = path.exists()
+    try:
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as err:
+        return err.strerror or str(err)
+    if not existed:
+        path.unlink()
+    return None
+
+
+def _parser():
     parser = argparse.ArgumentParser(
         prog="python -m course_utils.mnist_compare",
         description="Rerun the lecture's MNIST comparison of optimizers (784-200-10, batch 64).",
     )
-    parser.add_argument("--epochs", type=int, default=20, help="epochs per run (default 20)")
-    parser.add_argument("--n-train", type=int, default=20000,
+    parser.add_argument("--epochs", type=_whole_number(1), default=20,
+                        help="epochs per run (default 20)")
+    parser.add_argument("--n-train", type=_whole_number(1), default=20000,
                         help="first N training images (default 20000)")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0],
+    parser.add_argument("--seeds", type=_whole_number(0), nargs="+", default=[0],
                         help="one run per seed; mean ± std over them (default 0)")
     parser.add_argument("--optimizers", nargs="+", choices=RUN_KEYS, default=None,
                         metavar="RUN", help=f"runs to do, of {', '.join(RUN_KEYS)} (default all)")
     parser.add_argument("--json", metavar="PATH", help="also write the results to PATH as JSON")
     parser.add_argument("--no-progress", dest="progress", action="store_false",
                         help="no progress bars")
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv=None):
+    return _parser().parse_args(argv)
 
 
 def main(argv=None):
-    args = parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.json:
+        problem = _cannot_write(args.json)
+        if problem:
+            parser.error(f"argument --json: cannot write {args.json}: {problem}")
     start = time.perf_counter()
+    data = load_mnist()
+    available = len(data[0][0])
+    if args.n_train > available:
+        print(f"--n-train {args.n_train} is more than the {available} training images there "
+              f"are: using all {available}.")
     results = compare(epochs=args.epochs, n_train=args.n_train, seeds=tuple(args.seeds),
-                      optimizers=args.optimizers, progress=args.progress)
+                      optimizers=args.optimizers, data=data, progress=args.progress)
     print(format_table(results))
     print(f"total {time.perf_counter() - start:.1f} s")
     if args.json:

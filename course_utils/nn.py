@@ -17,21 +17,39 @@ import time
 import numpy as np
 from tqdm.auto import tqdm  # a widget in Jupyter (nothing on stderr), text on stderr elsewhere
 
+from . import checks
 from .activations import get_activation
-from .init import get_initializer
+from .init import MAX_SIZE, _as_generator, get_initializer
 from .losses import softmax_cross_entropy  # lives in losses; nn.softmax_cross_entropy still works
-from .optimizers import get_optimizer
+from .optimizers import OPTIMIZERS, check_hyperparameters, get_optimizer
 
 # ---------------------------------------------------------------------------
 # Layers
 # ---------------------------------------------------------------------------
 
 
+def _check_dtype(dtype):
+    """A float dtype for a layer's arrays (float32 by default, float64 for gradient checks)."""
+    try:
+        dtype = np.dtype(dtype)
+    except (TypeError, ValueError, SyntaxError):  # numpy parses strings: "01" is a SyntaxError
+        raise TypeError(f"dtype must be a float type such as np.float32, got "
+                        f"{checks.describe(dtype)}") from None
+    if not np.issubdtype(dtype, np.floating):
+        raise TypeError(f"dtype must be a float type such as np.float32, got {dtype}")
+    return dtype
+
+
 class Dense:
     """Fully connected layer: Y = X·W + b, with W of shape (n_in, n_out)."""
 
     def __init__(self, n_in, n_out, init="glorot_uniform", rng=None, dtype=np.float32):
-        W = get_initializer(init)((n_in, n_out), rng=np.random.default_rng(rng))
+        n_in, n_out = checks.whole("n_in", n_in, low=1), checks.whole("n_out", n_out, low=1)
+        if n_in * n_out > MAX_SIZE:
+            raise ValueError(f"n_in × n_out must be at most {MAX_SIZE:.0e} weights, got "
+                             f"n_in={n_in}, n_out={n_out}")
+        dtype = _check_dtype(dtype)
+        W = get_initializer(init)((n_in, n_out), rng=_as_generator(rng))
         self.params = {"W": W.astype(dtype), "b": np.zeros(n_out, dtype=dtype)}
         self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
 
@@ -80,8 +98,10 @@ class BatchNorm1D:
     """
 
     def __init__(self, n_features, momentum=0.9, eps=1e-5, dtype=np.float32):
-        self.momentum = momentum
-        self.eps = eps
+        n_features = checks.whole("n_features", n_features, low=1, high=MAX_SIZE)
+        dtype = _check_dtype(dtype)
+        self.momentum = checks.real("momentum", momentum, low=0, high=1)
+        self.eps = checks.real("eps", eps, low=0, low_open=True)
         self.params = {"gamma": np.ones(n_features, dtype), "beta": np.zeros(n_features, dtype)}
         self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
         self.running_mean = np.zeros(n_features, dtype)
@@ -181,6 +201,191 @@ def make_mlp(sizes=(784, 200, 10), activation="sigmoid", batchnorm=False,
 
 
 # ---------------------------------------------------------------------------
+# Training: what is checked before the first step
+# ---------------------------------------------------------------------------
+
+
+# More epochs than this is a typo (20 are the lecture's), not a run anyone waits for.
+MAX_EPOCHS = 10_000
+
+
+def _n_classes(model):
+    """The number of logits: the output size of the model's last Dense layer."""
+    last = [layer for layer in model.layers if isinstance(layer, Dense)][-1]
+    return last.params["W"].shape[1]
+
+
+def _min_batch(model):
+    """The smallest batch the model can train on: BatchNorm needs two rows to normalize."""
+    return 2 if any(isinstance(layer, BatchNorm1D) for layer in model.layers) else 1
+
+
+def _check_features(name, x, n_features, dtype):
+    """``x`` as an array (n, n_features) of ``dtype``, at least one row, every value finite."""
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be a numeric array of shape (n, {n_features}), "
+                        f"got {checks.describe(x)}")
+    try:
+        array = np.asarray(x)
+    except ValueError:  # ragged nested lists
+        raise ValueError(f"{name} must be a numeric array of shape (n, {n_features}), "
+                         "got rows of different lengths") from None
+    if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
+        raise TypeError(f"{name} must be a numeric array of shape (n, {n_features}), "
+                        f"got dtype {array.dtype}")
+    if array.ndim != 2 or array.shape[1] != n_features:
+        raise ValueError(f"{name} must have shape (n, {n_features}), one row of {n_features} "
+                         f"inputs per sample, got shape {array.shape}")
+    if len(array) == 0:
+        raise ValueError(f"{name} is empty: it needs at least one sample")
+    for converted in (False, True):
+        bad = ~np.isfinite(array)
+        if bad.any():
+            row = int(np.flatnonzero(bad.any(axis=1))[0])
+            what = f"too large for {array.dtype}" if converted else "NaN or infinite"
+            raise ValueError(f"{name} must be finite: {_count(bad.sum(), 'value')} {what}, the "
+                             f"first in row {row}")
+        if not converted:
+            with np.errstate(over="ignore"):  # beyond float32's range becomes inf: caught above
+                array = array.astype(dtype, copy=False)
+    return array
+
+
+def _count(n, noun):
+    n = int(n)
+    return f"{n} {noun}{'' if n == 1 else 's'} {'is' if n == 1 else 'are'}"
+
+
+def _check_labels(name, y, x_name, n_samples, n_classes):
+    """``y`` as integer class labels in [0, n_classes), one per row of ``x_name``."""
+    allowed = f"integer class labels in [0, {n_classes})"
+    if y is None or isinstance(y, (str, bytes)):
+        raise TypeError(f"{name} must be an array of {allowed}, got {checks.describe(y)}")
+    try:
+        array = np.asarray(y)
+    except ValueError:
+        raise ValueError(f"{name} must be a flat array of {allowed}, got a ragged list") from None
+    if array.ndim != 1:
+        raise ValueError(f"{name} must have shape ({n_samples},), one label per row of "
+                         f"{x_name}, got shape {array.shape}"
+                         + (" (flatten it with .ravel())" if array.size == n_samples else ""))
+    if not np.issubdtype(array.dtype, np.integer):
+        raise TypeError(f"{name} must hold {allowed}, got dtype {array.dtype}"
+                        + (" (convert whole numbers with .astype(int))"
+                           if np.issubdtype(array.dtype, np.floating) else ""))
+    if len(array) != n_samples:
+        raise ValueError(f"{name} has {len(array)} labels but {x_name} has {n_samples} rows: "
+                         "they must have the same length")
+    bad = np.flatnonzero((array < 0) | (array >= n_classes))
+    if bad.size:
+        raise ValueError(f"{name} must hold {allowed}: {_count(bad.size, 'label')} outside, "
+                         f"the first {array[bad[0]]} at index {bad[0]}")
+    return array
+
+
+def _check_training_inputs(model, x_train, y_train, x_test, y_test, epochs, batch_size, seed):
+    """Every argument of :func:`train` that could make it wrong, checked before any work.
+
+    Returns ``(x_train, y_train, x_test, y_test, epochs, batch_size, seed)``: the inputs as
+    arrays of the model's float type, the labels as integers, the counts and seed as ints.
+    """
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be an MLP (see make_mlp), got {checks.describe(model)}")
+    epochs = checks.whole("epochs", epochs, low=0, high=MAX_EPOCHS)
+    batch_size = checks.whole("batch_size", batch_size, low=1)
+    if seed is not None and not isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
+        seed = checks.whole("seed", seed, low=0)
+    W = model.layers[0].params["W"]
+    n_features, n_classes, dtype = W.shape[0], _n_classes(model), W.dtype
+    x_train = _check_features("x_train", x_train, n_features, dtype)
+    y_train = _check_labels("y_train", y_train, "x_train", len(x_train), n_classes)
+    if (x_test is None) != (y_test is None):
+        given, missing = ("x_test", "y_test") if y_test is None else ("y_test", "x_test")
+        raise TypeError(f"{missing} is missing: {given} was given without it; pass both to "
+                        "measure the test accuracy, or neither")
+    if x_test is not None:
+        x_test = _check_features("x_test", x_test, n_features, dtype)
+        y_test = _check_labels("y_test", y_test, "x_test", len(x_test), n_classes)
+    need = _min_batch(model)
+    if need > 1 and batch_size < need:
+        raise ValueError(f"batch_size must be >= {need} for a model with BatchNorm1D (it "
+                         f"normalizes over the batch), got {batch_size}")
+    if len(x_train) < need:
+        raise ValueError(f"x_train has {len(x_train)} sample, but a model with BatchNorm1D "
+                         f"needs at least {need} to train")
+    return x_train, y_train, x_test, y_test, epochs, batch_size, seed
+
+
+def _check_settings(step, hyperparams, dtype):
+    """Unknown or bad hyper-parameters fail here, before the first batch (even with 0 epochs).
+
+    The course's own step functions check their values: one step on a throw-away array runs
+    those checks. A step function of one's own is left to check its values when first used.
+    """
+    check_hyperparameters(step, hyperparams)
+    if OPTIMIZERS.get(step.name) is step:
+        first = {name: value(0) if callable(value) else value
+                 for name, value in hyperparams.items()}
+        probe = np.zeros(1, dtype)
+        with np.errstate(all="ignore"):
+            step(probe, probe, {}, **first)
+
+
+def _batch_bounds(n, batch_size, min_size):
+    """(first, stop) of each batch of an epoch; a last batch below ``min_size`` joins the one
+    before, so BatchNorm never sees a batch of one row and every sample is still used."""
+    starts = list(range(0, n, batch_size))
+    if len(starts) > 1 and n - starts[-1] < min_size:
+        starts.pop()
+    return list(zip(starts, starts[1:] + [n], strict=True))
+
+
+# ---------------------------------------------------------------------------
+# Training: noticing that it diverged
+# ---------------------------------------------------------------------------
+
+# A batch loss this many times the first batch's (or not finite) means training diverged.
+DIVERGENCE_FACTOR = 100
+
+
+def _divergence(loss, first_loss):
+    """Why ``loss`` means training diverged, or None if it does not."""
+    if not np.isfinite(loss):
+        return f"the batch loss is {loss}"
+    if first_loss is not None and loss > DIVERGENCE_FACTOR * first_loss:
+        return (f"the batch loss {loss:.4g} is more than {DIVERGENCE_FACTOR} times the first "
+                f"batch's {first_loss:.4g}")
+    return None
+
+
+def _snapshot(model):
+    """What training changes in every layer (its arrays), to go back to if a step diverges.
+
+    References, not copies: step functions return new arrays and layers assign new running
+    statistics, so an array kept here is never changed afterwards.
+    """
+    return [(dict(layer.params), {name: value for name, value in vars(layer).items()
+                                  if isinstance(value, np.ndarray)})
+            for layer in model.layers]
+
+
+def _restore(model, snapshot):
+    for layer, (params, arrays) in zip(model.layers, snapshot, strict=True):
+        layer.params = dict(params)
+        vars(layer).update(arrays)
+
+
+def _all_finite(model):
+    return all(np.isfinite(p).all() for layer in model.layers for p in layer.params.values())
+
+
+def _divergence_notice(where, reason):
+    return (f"Training diverged at epoch {where['epoch']}, batch {where['batch']} (counted from "
+            f"0): {reason}. Stopped there: the model keeps the weights it had before the step "
+            "that led there, and history['diverged'] records where.")
+
+
+# ---------------------------------------------------------------------------
 # Training
 # ---------------------------------------------------------------------------
 
@@ -192,12 +397,21 @@ def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", ep
     ``optimizer`` is a name in ``OPTIMIZERS`` or a step function, ``hyperparams`` its settings
     (``lr=0.01``, ...). Each epoch visits the training set once in an order drawn from
     ``np.random.default_rng(seed)``; every parameter array keeps its own optimizer state.
+    ``x_train`` is (n, n_inputs), ``y_train`` n integer labels in [0, n_classes); the same for
+    ``x_test`` and ``y_test`` (both or neither). Bad inputs (labels out of range, NaN or inf,
+    lengths that differ, batch_size < 1, epochs outside [0, MAX_EPOCHS]) raise ValueError or
+    TypeError before any work. With BatchNorm1D a last batch of one row joins the batch before
+    it (BatchNorm cannot normalize a single row), so every sample is used in every epoch.
 
     Returns a dict of lists, one entry per epoch: ``loss`` and ``train_accuracy`` (averaged over
     the epoch's batches, as seen while training), ``test_accuracy`` (after the epoch, in eval
     mode; None without test data) and ``seconds`` (the epoch's training time, evaluation not
-    counted). ``progress``: True for a progress bar (a widget in Jupyter), a text to label it, or
-    False for no output at all.
+    counted); and ``diverged``: None, or ``{"epoch": e, "batch": b}`` (counted from 0) if a
+    batch loss became non-finite or more than ``DIVERGENCE_FACTOR`` (100) times the first
+    batch's. Training then stops with a printed notice, the model keeps the weights from
+    before that step (all finite), and the epoch it stopped in has an entry if any of its
+    batches was done. ``progress``: True for a progress bar (a widget in Jupyter), a text to
+    label it, or False for none (a divergence notice is printed all the same).
 
     Any hyper-parameter may be a schedule (see :mod:`course_utils.schedules`): a function of the
     optimizer step counter t = 0, 1, 2, ..., which counts batches over all epochs (t = 0 is the
@@ -207,27 +421,39 @@ def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", ep
     once (the two agree at constant lr).
     """
     step = get_optimizer(optimizer)
+    x_train, y_train, x_test, y_test, epochs, batch_size, seed = _check_training_inputs(
+        model, x_train, y_train, x_test, y_test, epochs, batch_size, seed)
+    _check_settings(step, hyperparams, x_train.dtype)
     schedules = {name: value for name, value in hyperparams.items() if callable(value)}
     t = 0  # optimizer steps so far: what a schedule is a function of
     # One optimizer state per parameter array, e.g. Adam's m, n and t for the first layer's W.
     states = {(i, name): {} for i, layer in enumerate(model.layers) for name in layer.params}
     rng = np.random.default_rng(seed)
-    x_train = np.asarray(x_train, dtype=model.layers[0].params["W"].dtype)
-    y_train = np.asarray(y_train)
     n = len(x_train)
-    n_batches = -(-n // batch_size)
-    history = {"loss": [], "train_accuracy": [], "test_accuracy": [], "seconds": []}
+    bounds = _batch_bounds(n, batch_size, _min_batch(model))
+    history = {"loss": [], "train_accuracy": [], "test_accuracy": [], "seconds": [],
+               "diverged": None}
+    first_loss, good, notice = None, _snapshot(model), None
     desc = progress if isinstance(progress, str) else step.name
-    with tqdm(total=epochs * n_batches, desc=desc, unit="batch", disable=not progress) as bar:
-        for _ in range(epochs):
+    # Overflow on the way to a divergence is not worth a warning: the check below reports it.
+    with (tqdm(total=epochs * len(bounds), desc=desc, unit="batch", disable=not progress) as bar,
+          np.errstate(over="ignore", invalid="ignore", divide="ignore")):
+        for epoch in range(epochs):
             start = time.perf_counter()
             order = rng.permutation(n)
-            loss_sum, correct = 0.0, 0
-            for first in range(0, n, batch_size):
-                batch = order[first : first + batch_size]
+            loss_sum, correct, seen = 0.0, 0, 0
+            for b, (first, stop) in enumerate(bounds):
+                batch = order[first:stop]
                 X, y = x_train[batch], y_train[batch]
+                before = _snapshot(model)
                 logits = model.forward(X, training=True)
                 loss, dlogits = softmax_cross_entropy(logits, y)
+                reason = _divergence(loss, first_loss)
+                if reason is not None:
+                    history["diverged"] = {"epoch": epoch, "batch": b}
+                    break
+                first_loss = loss if first_loss is None else first_loss
+                good = before
                 model.backward(dlogits)
                 hp = {**hyperparams, **{name: f(t) for name, f in schedules.items()}}
                 for i, layer in enumerate(model.layers):
@@ -236,12 +462,25 @@ def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", ep
                             param, layer.grads[name], states[i, name], **hp)
                 t += 1
                 loss_sum += loss * len(batch)
+                seen += len(batch)
                 correct += int(np.count_nonzero(logits.argmax(axis=1) == y))
                 bar.update()
-            history["seconds"].append(time.perf_counter() - start)
-            history["loss"].append(loss_sum / n)
-            history["train_accuracy"].append(correct / n)
-            test = model.accuracy(x_test, y_test) if x_test is not None else None
-            history["test_accuracy"].append(test)
-            bar.set_postfix(loss=f"{loss_sum / n:.4f}", test="-" if test is None else f"{test:.4f}")
+            if reason is None and not _all_finite(model):  # the epoch's last step overflowed
+                reason = "its last step made some weights infinite or NaN"
+                history["diverged"] = {"epoch": epoch, "batch": len(bounds) - 1}
+            if reason is not None:
+                _restore(model, good)
+                notice = _divergence_notice(history["diverged"], reason)
+            if seen:
+                history["seconds"].append(time.perf_counter() - start)
+                history["loss"].append(loss_sum / seen)
+                history["train_accuracy"].append(correct / seen)
+                test = model.accuracy(x_test, y_test) if x_test is not None else None
+                history["test_accuracy"].append(test)
+                bar.set_postfix(loss=f"{loss_sum / seen:.4f}",
+                                test="-" if test is None else f"{test:.4f}")
+            if notice is not None:
+                break
+    if notice is not None:
+        print(notice)
     return history

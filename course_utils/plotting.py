@@ -15,6 +15,7 @@ import mplhep
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 
+from . import checks
 from .functions import loss_1d
 from .optimizers import OPTIMIZERS, get_optimizer
 from .surfaces import contour_levels, get_surface
@@ -212,13 +213,39 @@ class PathArtists:
         return [self.line, self.end, self.note]
 
 
-def _as_path_dict(paths):
-    """Accept one path, a list of paths or a dict label → path."""
+def _as_path_dict(paths, dim):
+    """One path, a list of paths or a dict label → path, as a dict label → float array.
+
+    A path is an array of shape (n, 2) for ``dim=2``, (n,) for ``dim=1``, with n >= 1.
+    """
     if isinstance(paths, dict):
-        return dict(paths)
-    if isinstance(paths, np.ndarray) and paths.ndim <= 2 and paths.dtype != object:
-        return {None: paths}
-    return {None if len(paths) == 1 else f"path {i}": p for i, p in enumerate(paths)}
+        paths = dict(paths)
+    elif isinstance(paths, np.ndarray) and 1 <= paths.ndim <= dim and paths.dtype != object:
+        paths = {None: paths}
+    elif isinstance(paths, (list, tuple, np.ndarray)) and dim == 1 and len(paths) and all(
+            np.ndim(p) == 0 and not isinstance(p, (str, bytes)) for p in paths):
+        paths = {None: paths}  # one 1-D path given as a list of numbers
+    elif isinstance(paths, (list, tuple, np.ndarray)):
+        paths = {None if len(paths) == 1 else f"path {i}": p for i, p in enumerate(paths)}
+    else:
+        raise TypeError(f"paths must be a path, a list of paths or a dict label → path, got "
+                        f"{checks.describe(paths)}")
+    if not paths:
+        raise ValueError("paths is empty: give at least one path")
+    shape = "(n, 2)" if dim == 2 else "(n,)"
+    arrays = {}
+    for label, path in paths.items():
+        try:
+            if path is None or isinstance(path, (str, bytes)):
+                raise TypeError
+            arrays[label] = np.asarray(path, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"path {label!r} must be an array of numbers of shape {shape}, got "
+                            f"{checks.describe(path)}") from None
+        array = arrays[label]
+        if array.ndim != dim or (dim == 2 and array.shape[1] != 2) or len(array) == 0:
+            raise ValueError(f"path {label!r} must have shape {shape}, got {array.shape}")
+    return arrays
 
 
 def _new_axes(ax):
@@ -244,6 +271,13 @@ def _label_size():
     return plt.rcParams["legend.fontsize"]
 
 
+def _check_finite_over(values, window):
+    """A window so wide that the loss overflows cannot be drawn: say which window it was."""
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"the loss is not finite everywhere in the window {window}: choose "
+                         "a smaller window")
+
+
 def mark_point(ax, point, label, marker="o", ms=10, offset=(7, 7)):
     """A labelled marker (the start, the minimum) on top of the contour."""
     ax.plot(*point, marker=marker, ms=ms, color="white", mec=MARK_COLOR, mew=1.6, ls="none",
@@ -257,14 +291,14 @@ def _resolve_window(surface, f, xlim, ylim, minimum):
     """The surface's function, window and minima, with the old keyword arguments on top."""
     surface = get_surface("ravine" if surface is None else surface)
     f = surface.f if f is None else f
-    xlim = surface.xlim if xlim is None else xlim
-    ylim = surface.ylim if ylim is None else ylim
+    xlim = surface.xlim if xlim is None else checks.interval("xlim", xlim)
+    ylim = surface.ylim if ylim is None else checks.interval("ylim", ylim)
     if minimum is None:
         minima = surface.minima
     elif minimum is False:
         minima = []
     else:
-        minima = [minimum]
+        minima = [tuple(checks.point("minimum", minimum))]
     return surface, f, (tuple(xlim), tuple(ylim)), minima
 
 
@@ -279,6 +313,7 @@ def draw_contour(ax, f=None, xlim=None, ylim=None, minimum=None, levels=18, *, s
     x1, x2 = np.meshgrid(np.linspace(*xlim, 240), np.linspace(*ylim, 240))
     with np.errstate(over="ignore", invalid="ignore"):
         z = f(x1, x2)
+    _check_finite_over(z, f"xlim={tuple(xlim)}, ylim={tuple(ylim)}")
     lv = contour_levels(z, surface.levels, levels)
     ax.contourf(x1, x2, z, levels=lv, cmap=CONTOUR_CMAP, zorder=0)
     ax.contour(x1, x2, z, levels=lv, colors=CONTOUR_LINE_COLOR, linewidths=0.5, alpha=0.7,
@@ -320,12 +355,7 @@ def plot_2d(paths, ax=None, f=None, title=None, xlim=None, ylim=None, minimum=No
     outside the axes on the right (``legend`` = a matplotlib location to put it inside, False
     for none). Returns the axes.
     """
-    paths = {label: np.asarray(path, dtype=float) for label, path in _as_path_dict(paths).items()}
-    if not paths:
-        raise ValueError("paths is empty: give at least one path of shape (n, 2)")
-    for label, path in paths.items():
-        if path.ndim != 2 or path.shape[1] != 2 or len(path) == 0:
-            raise ValueError(f"path {label!r} must have shape (n, 2), got {path.shape}")
+    paths = _as_path_dict(paths, dim=2)
     surface_record, f, lims, _ = _resolve_window(surface, f, xlim, ylim, minimum)
     start = next(iter(paths.values()))[0]
     _check_start_inside(start, lims)
@@ -344,12 +374,20 @@ def plot_2d(paths, ax=None, f=None, title=None, xlim=None, ylim=None, minimum=No
 
 
 def _check_start_inside(start, lims):
+    start = np.atleast_1d(start)
+    where = tuple(start.tolist())
     if not np.all(np.isfinite(start)):
-        raise ValueError(f"the path's start {tuple(start.tolist())} is not finite")
+        raise ValueError(f"the path's start {where} is not finite")
+    if len(start) == 1:
+        (x0, x1), _ = lims
+        if not x0 <= start[0] <= x1:
+            raise ValueError(f"the path's start {start[0]:g} is outside the window theta in "
+                             f"[{x0:g}, {x1:g}]; pass xlim= to show it")
+        return
     (x0, x1), (y0, y1) = lims
     if not (x0 <= start[0] <= x1 and y0 <= start[1] <= y1):
         raise ValueError(
-            f"the path's start {tuple(start.tolist())} is outside the window x1 in [{x0:g}, "
+            f"the path's start {where} is outside the window x1 in [{x0:g}, "
             f"{x1:g}], x2 in [{y0:g}, {y1:g}]; pass xlim= and ylim= to show it")
 
 
@@ -367,7 +405,10 @@ def points_1d(path, loss=loss_1d):
 
 def draw_loss_curve(ax, loss=loss_1d, xlim=XLIM_1D, ylim=YLIM_1D):
     theta = np.linspace(*xlim, 300)
-    ax.plot(theta, loss(theta), color="#9aa3ad", lw=2.5, zorder=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = loss(theta)
+    _check_finite_over(values, f"xlim={tuple(xlim)}")
+    ax.plot(theta, values, color="#9aa3ad", lw=2.5, zorder=1)
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_xlabel(r"$\theta$")
@@ -381,9 +422,11 @@ def plot_1d(paths, ax=None, loss=loss_1d, title=None, xlim=XLIM_1D, ylim=YLIM_1D
     Paths are styled as in :func:`plot_2d`; ``optimizer`` says whose paths they are (SGD by
     default, several settings of it in turn through ``LINESTYLES``).
     """
+    xlim, ylim = checks.interval("xlim", xlim), checks.interval("ylim", ylim)
+    paths = _as_path_dict(paths, dim=1)
+    _check_start_inside(next(iter(paths.values()))[0], (xlim, ylim))
     ax = _new_axes(ax)
     draw_loss_curve(ax, loss, xlim, ylim)
-    paths = _as_path_dict(paths)
     for label, style in path_styles(list(paths), optimizer).items():
         artists = PathArtists(ax, (xlim, ylim), loss, style["color"], style["label"],
                               style["marker"], style["linestyle"])

@@ -127,10 +127,33 @@ def train_1d(optimizer, steps=20, start=1.0, grad=loss_1d_grad, **hyperparams):
     return _run(record, steps, start, grad, hyperparams)
 
 
+def _check_path(path):
+    """A path as a float array (n, 1) or (n, 2): the n >= 1 points of a 1-D or 2-D run."""
+    if path is None or isinstance(path, (str, bytes)):
+        raise TypeError(f"path must be an array of points, got {checks.describe(path)}")
+    try:
+        array = np.asarray(path, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"path must be an array of numbers, got {checks.describe(path)}") from None
+    if array.ndim not in (1, 2) or len(array) == 0 or array.shape[1:] not in ((), (1,), (2,)):
+        raise ValueError(f"path must have shape (n,), (n, 1) or (n, 2) with n >= 1, got shape "
+                         f"{array.shape}")
+    return array.reshape(len(array), -1)
+
+
+def _check_target(target, dim):
+    """``target`` as a point of ``dim`` coordinates; the default (0, 0) serves 1-D paths too."""
+    if dim == 1 and np.ndim(target) == 0:
+        target = [target]
+    elif dim == 1 and isinstance(target, (tuple, list, np.ndarray)) and len(target) == 2:
+        target = target[:1]
+    return checks.point("target", target, dim)
+
+
 def distance_to(path, target=(0.0, 0.0)):
     """Euclidean distance of every point of ``path`` to ``target`` (inf for an overflowed run)."""
-    path = np.asarray(path, dtype=float).reshape(len(path), -1)
-    target = np.asarray(target, dtype=float)[: path.shape[1]]
+    path = _check_path(path)
+    target = _check_target(target, path.shape[1])
     with np.errstate(over="ignore", invalid="ignore"):
         distance = np.linalg.norm(path - target, axis=1)
     return np.where(np.isnan(distance), np.inf, distance)
@@ -142,6 +165,7 @@ def steps_to_reach(path, tol=1e-2, target=(0.0, 0.0), stay=False):
     With ``stay=True``: the first step from which the path never leaves that ball again.
     """
     tol = checks.real("tol", tol, low=0, low_open=True)
+    stay = checks.flag("stay", stay)
     inside = distance_to(path, target) < tol
     if stay:
         if not inside[-1]:

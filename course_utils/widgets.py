@@ -40,11 +40,40 @@ from .trajectories import train_1d, train_2d
 
 # Explorers compute a path on every slider change: keep that short.
 MAX_EXPLORER_STEPS = 2000
+# Figure sizes (inches) an explorer can lay out: smaller has no room for its title and axes,
+# larger is a typo whose rendering would take the kernel's memory.
+FIGURE_INCHES = (3.0, 40.0)
+
+
+def _check_range(name, spec):
+    """A slider range (low, high, step[, log]): finite, low < high, step > 0; log exponents
+    within ±300 (10^±300 is still a float)."""
+    where = f"ranges[{name!r}]"
+    if not isinstance(spec, (tuple, list, np.ndarray)) or len(spec) not in (3, 4):
+        raise TypeError(f"{where} must be (low, high, step), got {checks.describe(spec)}")
+    log = checks.flag(f"{where}[3]", spec[3]) if len(spec) == 4 else False
+    bound = 300 if log else None
+    lo, hi = (checks.real(f"{where}[{i}]", spec[i], low=-bound if log else None, high=bound)
+              for i in (0, 1))
+    if not lo < hi:
+        raise ValueError(f"{where} must have low < high, got low {lo:g}, high {hi:g}")
+    step = checks.real(f"{where}[2]", spec[2], low=0, low_open=True)
+    return SliderRange(lo, hi, step, log)
+
+
+def _check_figsize(figsize):
+    """(width, height) in inches, each within FIGURE_INCHES."""
+    if not isinstance(figsize, (tuple, list, np.ndarray)) or len(figsize) != 2:
+        raise TypeError(f"figsize must be two numbers (width, height) in inches, got "
+                        f"{checks.describe(figsize)}")
+    low, high = FIGURE_INCHES
+    return tuple(checks.real(f"figsize[{i}]", v, low=low, high=high)
+                 for i, v in enumerate(figsize))
 
 
 def _make_slider(name, value, spec):
     """A slider for hyper-parameter ``name`` at ``value``; a value off the slider is an error."""
-    lo, hi, step, log = SliderRange(*spec)
+    lo, hi, step, log = _check_range(name, spec)
     value = checks.real(name, value)
     style = {"description_width": "60px"}
     layout = widgets.Layout(width="420px")
@@ -194,6 +223,15 @@ class Explorer(widgets.VBox):
         return buffer.getvalue()
 
 
+def _check_ranges(ranges):
+    if ranges is None:
+        return {}
+    if not isinstance(ranges, dict):
+        raise TypeError(f"ranges must be a dict hyper-parameter → (low, high, step), got "
+                        f"{checks.describe(ranges)}")
+    return dict(ranges)
+
+
 def _slider_set(optimizer, initial, ranges, sliders):
     record = get_optimizer(optimizer)
     defaults = record.defaults
@@ -205,8 +243,8 @@ def _slider_set(optimizer, initial, ranges, sliders):
                          f"its hyper-parameters are: {', '.join(defaults) or 'none'}")
     values = {**defaults, **initial}
     names = sliders if sliders is not None else (list(initial) or list(defaults))
-    ranges = dict(ranges or {})
-    controls = {name: _make_slider(name, values[name], ranges.get(name) or
+    ranges = _check_ranges(ranges)
+    controls = {name: _make_slider(name, values[name], ranges[name] if name in ranges else
                                    record.slider_range(name)) for name in names}
     fixed = {k: v for k, v in values.items() if k not in controls}
     return controls, fixed
@@ -245,6 +283,7 @@ def optimizer_explorer(optimizer, steps=50, start=None, *, surface="ravine", ran
     surface = get_surface(surface)
     steps = checks.whole("steps", steps, low=1, high=MAX_EXPLORER_STEPS)
     start = surface.check_start(start)
+    figsize = _check_figsize(figsize)
     loss = surface.f if f is None else f
     controls, fixed = _slider_set(record, initial_hyperparams, ranges, sliders)
 
@@ -269,9 +308,10 @@ def gradient_descent_1d_explorer(optimizer="sgd", steps=20, start=1.0, *, ranges
     start = checks.real("start", start)
     if not XLIM_1D[0] <= start <= XLIM_1D[1]:
         raise ValueError(f"start {start!r} is outside the window [{XLIM_1D[0]:g}, {XLIM_1D[1]:g}]")
+    figsize = _check_figsize(figsize)
     if not initial_hyperparams and sliders is None:
         initial_hyperparams = {"lr": 0.1}
-    ranges = {"lr": (0.0, 1.1, 0.01), **(ranges or {})}
+    ranges = {"lr": (0.0, 1.1, 0.01), **_check_ranges(ranges)}
     controls, fixed = _slider_set(record, initial_hyperparams, ranges, sliders)
 
     def run(**hp):

@@ -1,9 +1,11 @@
 """Tests of course_utils.data: sources, checksums, IDX validation, download, offline fallback."""
 
+import errno
 import functools
 import gzip
 import hashlib
 import http.server
+import os
 import pickle
 import shutil
 import threading
@@ -266,6 +268,7 @@ def test_mnist_dir_comes_first(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("MNIST_DIR", str(env_dir))
     _assert_same(load_mnist(data_dir, download=False, verbose=False), env_arrays)
 
+    (tmp_path / "empty").mkdir()
     monkeypatch.setenv("MNIST_DIR", str(tmp_path / "empty"))
     loaded = load_mnist(data_dir, download=False)
     _assert_same(loaded, dir_arrays)
@@ -413,3 +416,162 @@ def test_preprocess_scales_to_minus_one_one():
     np.testing.assert_allclose(x, [[-1.0, 1.0, -0.6, 0.6]], atol=1e-6)
     assert preprocess(images, dtype=np.float64).dtype == np.float64
     assert preprocess(np.zeros((3, 28, 28), np.uint8)).shape == (3, 784)
+
+
+# ---------------------------------------------------------------- what goes wrong, said plainly
+
+
+@pytest.mark.parametrize(
+    "make_it, problem",
+    [
+        (lambda path: None, "does not exist"),
+        (lambda path: path.write_text("not a directory"), "is not a directory"),
+        (lambda path: path.mkdir(), "holds no MNIST files"),
+    ],
+)
+def test_mnist_dir_that_cannot_hold_mnist_says_why(tmp_path, monkeypatch, capsys, make_it,
+                                                   problem):
+    env_dir = tmp_path / "mnist-here"
+    make_it(env_dir)
+    monkeypatch.setenv("MNIST_DIR", str(env_dir))
+    assert not load_mnist(tmp_path / "data", download=False).source.full
+    out = capsys.readouterr().out
+    assert f"MNIST: MNIST_DIR={env_dir} {problem}; looking further." in out
+    assert ("holds no MNIST files" in out) == (problem == "holds no MNIST files")
+
+
+def _deny(monkeypatch, denied, method="read_bytes"):
+    """Reading ``denied`` (a path, or a set of paths) fails as chmod 000 makes it fail for
+    anyone but root (the tests may run as root, which reads everything)."""
+    denied = {denied} if isinstance(denied, Path) else set(denied)
+    real = getattr(Path, method)
+
+    def guarded(self, *args, **kwargs):
+        if self in denied:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, method, guarded)
+
+
+@pytest.mark.parametrize("gz, name", [(True, "train-labels-idx1-ubyte.gz"),
+                                      (False, "t10k-images-idx3-ubyte"), (None, "mnist.npz")])
+def test_a_file_that_cannot_be_read_is_named_as_such(tmp_path, monkeypatch, gz, name):
+    if gz is None:
+        _write_npz(tmp_path / name, _fake_arrays(), monkeypatch)
+    else:
+        _write_idx_dir(tmp_path, _fake_arrays(), monkeypatch, gz=gz)
+    _deny(monkeypatch, tmp_path / name)
+    with pytest.raises(ValueError) as excinfo:
+        load_mnist(tmp_path, download=False)
+    message = str(excinfo.value)
+    assert message.startswith(f"{tmp_path / name}: cannot be read (Permission denied)")
+    assert "gzip" not in message and "Errno" not in message
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_a_file_without_read_permission_is_named_as_such(tmp_path, monkeypatch):
+    _write_idx_dir(tmp_path, _fake_arrays(), monkeypatch)
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    path.chmod(0)
+    with pytest.raises(ValueError, match=r"cannot be read \(Permission denied\)"):
+        load_mnist(tmp_path, download=False)
+
+
+def test_a_directory_that_cannot_be_searched_is_passed_over(tmp_path, monkeypatch, capsys):
+    env_dir, data_dir = tmp_path / "env", tmp_path / "data"
+    env_dir.mkdir()
+    data_dir.mkdir()
+    monkeypatch.setenv("MNIST_DIR", str(env_dir))
+    # Without x permission on a directory, stat of anything in it fails.
+    _deny(monkeypatch, {env_dir / "mnist.npz", data_dir / "mnist.npz"}, method="stat")
+    assert not load_mnist(data_dir, download=False).source.full
+    out = capsys.readouterr().out
+    assert f"MNIST_DIR={env_dir} cannot be read (Permission denied); looking further." in out
+    assert f"MNIST: {data_dir} cannot be read (Permission denied); looking further." in out
+
+
+def _unwritable_data_dir(tmp_path, how, monkeypatch):
+    if how == "under_a_file":
+        (tmp_path / "a_file").write_text("x")
+        return tmp_path / "a_file" / "mnist", f"{tmp_path / 'a_file'} is not a directory"
+    data_dir = tmp_path / "read-only"
+    data_dir.mkdir()
+    real = data.tempfile.TemporaryFile
+
+    def read_only(*args, dir=None, **kwargs):
+        if Path(dir) == data_dir:
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(data.tempfile, "TemporaryFile", read_only)
+    return data_dir, f"{data_dir} cannot be written (Permission denied)"
+
+
+@pytest.mark.parametrize("how", ["under_a_file", "read_only"])
+@pytest.mark.parametrize("download", [True, False])
+def test_no_download_is_advised_into_a_directory_that_cannot_be_written(
+        tmp_path, monkeypatch, capsys, how, download):
+    data_dir, problem = _unwritable_data_dir(tmp_path, how, monkeypatch)
+    assert not load_mnist(data_dir, download=download).source.full
+    out = capsys.readouterr().out
+    assert "downloading" not in out and "it downloads mnist.npz into" not in out
+    assert f"{data_dir} cannot be written, so put the four IDX .gz files or mnist.npz in a " \
+           "directory you can write and pass it as load_mnist(data_dir=...)" in out
+    if download:
+        assert f"no download can be saved there: {problem}" in out
+    assert not (tmp_path / "a_file").is_dir()
+
+
+def test_a_writable_data_dir_is_still_advised_for_a_download(tmp_path, capsys):
+    load_mnist(tmp_path / "new" / "mnist", download=False)
+    assert f"it downloads mnist.npz into {tmp_path / 'new' / 'mnist'}" in capsys.readouterr().out
+    assert not (tmp_path / "new").exists()  # checking that it can be written created nothing
+
+
+# ---------------------------------------------------------------- the same text on every machine
+
+
+def test_printed_source_names_mnist_dir_not_its_path(tmp_path, monkeypatch, capsys):
+    env_dir = _write_idx_dir(tmp_path / "somewhere" / "on" / "this" / "machine", _fake_arrays(),
+                             monkeypatch)
+    monkeypatch.setenv("MNIST_DIR", str(env_dir))
+    loaded = load_mnist(tmp_path / "data", download=False)
+    assert capsys.readouterr().out == ("MNIST: 30 training and 10 test images from IDX files in "
+                                       "$MNIST_DIR\n")
+    assert loaded.source.location == str(env_dir)  # the full path, for code
+
+
+@pytest.mark.parametrize("kind", ["idx", "npz"])
+def test_printed_source_names_the_projects_data_dir_not_its_path(tmp_path, monkeypatch, capsys,
+                                                                 kind):
+    project_dir = data.DEFAULT_DATA_DIR  # the autouse fixture's stand-in for data/mnist/
+    if kind == "idx":
+        _write_idx_dir(project_dir, _fake_arrays(), monkeypatch)
+        expected = "IDX files in data/mnist"
+    else:
+        _write_npz(project_dir / "mnist.npz", _fake_arrays(), monkeypatch)
+        expected = "data/mnist/mnist.npz"
+    loaded = load_mnist(download=False)
+    out = capsys.readouterr().out
+    assert out == f"MNIST: 30 training and 10 test images from {expected}\n"
+    assert str(tmp_path) not in out
+    assert loaded.source.location.startswith(str(project_dir))
+    assert str(loaded.source) == expected
+
+
+def test_download_and_notice_name_data_mnist_not_its_path(tmp_path, monkeypatch, capsys, http_dir):
+    served, base = http_dir
+    _write_npz(served / "mnist.npz", _fake_arrays(), monkeypatch)
+    loaded = load_mnist(url=f"{base}/mnist.npz")
+    out = capsys.readouterr().out
+    assert f"MNIST: downloading {base}/mnist.npz to data/mnist ..." in out
+    assert out.endswith("from data/mnist/mnist.npz (just downloaded)\n")
+    assert str(tmp_path) not in out
+    assert loaded.source.location == str(data.DEFAULT_DATA_DIR / "mnist.npz")
+
+    (data.DEFAULT_DATA_DIR / "mnist.npz").unlink()
+    load_mnist(download=False)
+    out = capsys.readouterr().out
+    assert "no MNIST files in data/mnist and download=False" in out
+    assert "it downloads mnist.npz into data/mnist" in out and str(tmp_path) not in out

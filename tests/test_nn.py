@@ -254,8 +254,10 @@ def test_train_history_and_determinism(capsys):
                         batch_size=16, seed=seed, progress=False, lr=0.1, gamma=0.9)
         runs.append((history, model.layers[0].params["W"]))
     history, W = runs[0]
-    assert set(history) == {"loss", "train_accuracy", "test_accuracy", "seconds"}
-    assert all(len(values) == 3 for values in history.values())
+    assert set(history) == {"loss", "train_accuracy", "test_accuracy", "seconds", "diverged"}
+    assert history["diverged"] is None
+    assert all(len(history[key]) == 3 for key in ("loss", "train_accuracy", "test_accuracy",
+                                                  "seconds"))
     assert all(0 <= a <= 1 for a in history["train_accuracy"] + history["test_accuracy"])
     assert all(s > 0 for s in history["seconds"])
     assert history["loss"] == runs[1][0]["loss"] and np.array_equal(W, runs[1][1])

@@ -216,4 +216,5 @@ def test_nn_train_counts_steps_over_epochs():
     X = np.zeros((10, 4), np.float32)
     train(make_mlp((4, 3, 2), rng=0), X, np.zeros(10, int), epochs=2, batch_size=4,
           progress=False, lr=schedule)
-    assert seen == list(range(6))  # 3 batches per epoch, 2 epochs
+    # The first call checks the settings before any training; then 3 batches × 2 epochs.
+    assert seen == [0] + list(range(6))
