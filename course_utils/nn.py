@@ -18,6 +18,7 @@ import numpy as np
 from tqdm.auto import tqdm  # a widget in Jupyter (nothing on stderr), text on stderr elsewhere
 
 from .activations import get_activation
+from .averaging import WeightEMA
 from .init import get_initializer
 from .optimizers import get_optimizer
 
@@ -209,7 +210,7 @@ def make_mlp(sizes=(784, 200, 10), activation="sigmoid", batchnorm=False,
 
 
 def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", epochs=20,
-          batch_size=64, seed=0, progress=True, **hyperparams):
+          batch_size=64, seed=0, progress=True, ema=None, **hyperparams):
     """Train ``model`` by minibatch steps of a course optimizer; return the per-epoch history.
 
     ``optimizer`` is a name in ``OPTIMIZERS`` or a step function, ``hyperparams`` its settings
@@ -221,8 +222,14 @@ def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", ep
     mode; None without test data) and ``seconds`` (the epoch's training time, evaluation not
     counted). ``progress``: True for a progress bar (a widget in Jupyter), a text to label it, or
     False for no output at all.
+
+    ``ema=α`` (in [0, 1)) also keeps an exponential moving average of the weights, updated after
+    every step; training uses the raw weights, which the average never changes. The history
+    then has ``ema_test_accuracy`` (per epoch, with the averaged weights) and ``ema`` (the
+    :class:`~course_utils.averaging.WeightEMA`, for ``with history["ema"].swapped_in(model):``).
     """
     step = get_optimizer(optimizer)
+    average = None if ema is None else WeightEMA(model, ema)
     # One optimizer state per parameter array, e.g. Adam's m, n and t for the first layer's W.
     states = {(i, name): {} for i, layer in enumerate(model.layers) for name in layer.params}
     rng = np.random.default_rng(seed)
@@ -247,6 +254,8 @@ def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", ep
                     for name, param in layer.params.items():
                         layer.params[name], states[i, name] = step(
                             param, layer.grads[name], states[i, name], **hyperparams)
+                if average is not None:
+                    average.update(model)
                 loss_sum += loss * len(batch)
                 correct += int(np.count_nonzero(logits.argmax(axis=1) == y))
                 bar.update()
@@ -255,5 +264,10 @@ def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", ep
             history["train_accuracy"].append(correct / n)
             test = model.accuracy(x_test, y_test) if x_test is not None else None
             history["test_accuracy"].append(test)
+            if average is not None:
+                history.setdefault("ema_test_accuracy", []).append(
+                    average.accuracy(model, x_test, y_test) if x_test is not None else None)
             bar.set_postfix(loss=f"{loss_sum / n:.4f}", test="-" if test is None else f"{test:.4f}")
+    if average is not None:
+        history["ema"] = average
     return history
