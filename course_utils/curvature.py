@@ -22,8 +22,8 @@ import numpy as np
 from . import checks
 
 __all__ = [
-    "newton", "bfgs", "lbfgs", "coordinate_descent", "line_search", "inverse_hessian_estimate",
-    "ellipse", "gauss_seidel_rate", "second_order_costs", "MAX_TRIALS",
+    "newton", "bfgs", "lbfgs", "coordinate_descent", "bfgs_update", "line_search",
+    "inverse_hessian_estimate", "ellipse", "gauss_seidel_rate", "second_order_costs", "MAX_TRIALS",
 ]
 
 # Line-search trials per step: enough to meet a tight tolerance, bounded for a live slider.
@@ -270,7 +270,7 @@ def _where(x, value, gradient):
     return {"point": x, "value": value, "gradient": gradient}
 
 
-def _bfgs_update(H, s, y):
+def bfgs_update(H, s, y):
     """H ← (I − ρ·s·yᵀ)·H·(I − ρ·y·sᵀ) + ρ·s·sᵀ with ρ = 1/(yᵀs): then H·y = s."""
     rho = 1.0 / (y @ s)
     Hy = H @ y
@@ -322,7 +322,7 @@ def bfgs(params, grad, state, *, fun, grad_fn, c1=1e-4, c2=0.9):
         return _back(x, like), result
     s, y = new_x - x, new_g - g
     if _curvature_ok(s, y):
-        H = _bfgs_update(H, s, y)
+        H = bfgs_update(H, s, y)
         result["updated"] = True
     result.update(inverse_hessian=H, **_where(new_x, value, new_g))
     return _back(new_x, like), result
