@@ -232,7 +232,7 @@ def _path_explorer(optimizer, run, controls, fixed, *, backend, figsize, draw_ba
 
 def optimizer_explorer(optimizer, steps=50, start=None, *, surface="ravine", ranges=None,
                        sliders=None, backend=None, figsize=(8, 5), f=None, grad=None,
-                       surface_choices=None, **initial_hyperparams):
+                       surface_choices=None, surface_slider=False, **initial_hyperparams):
     """Live contour plot of ``optimizer``'s path on a surface (the lecture's ravine by default).
 
     ``initial_hyperparams`` set the starting values; each one gets a slider (all of the
@@ -243,12 +243,14 @@ def optimizer_explorer(optimizer, steps=50, start=None, *, surface="ravine", ran
 
     ``surface_choices``: a dict label → surface (a name or a record) adds a dropdown
     ``sliders["surface"]`` that switches the surface, contours and window with it; ``surface`` is
-    the one shown first (a label among them). A list of names works too.
+    the one shown first (a label among them). A list of names works too. ``surface_slider=True``
+    shows the choices on a slider instead, for an ordered family (the ravine at several angles).
     """
     record = get_optimizer(optimizer)  # an unknown name fails here, before any figure exists
     if surface_choices is not None:
         return _surface_choice_explorer(record, steps, start, surface, surface_choices, ranges,
-                                        sliders, backend, figsize, initial_hyperparams)
+                                        sliders, backend, figsize, initial_hyperparams,
+                                        surface_slider)
     surface = get_surface(surface)
     steps = checks.whole("steps", steps, low=1, high=MAX_EXPLORER_STEPS)
     start = surface.check_start(start)
@@ -268,7 +270,7 @@ def optimizer_explorer(optimizer, steps=50, start=None, *, surface="ravine", ran
 
 
 def _surface_choice_explorer(record, steps, start, surface, choices, ranges, sliders, backend,
-                             figsize, initial_hyperparams):
+                             figsize, initial_hyperparams, surface_slider):
     """:func:`optimizer_explorer` with a dropdown of surfaces: the background follows it."""
     if isinstance(choices, (list, tuple)):
         choices = {name: name for name in choices}
@@ -284,9 +286,9 @@ def _surface_choice_explorer(record, steps, start, surface, choices, ranges, sli
     steps = checks.whole("steps", steps, low=1, high=MAX_EXPLORER_STEPS)
     starts = {label: s.check_start(start) for label, s in surfaces.items()}
     controls, fixed = _slider_set(record, initial_hyperparams, ranges, sliders)
-    dropdown = widgets.Dropdown(options=list(surfaces), value=first, description="surface",
-                                style={"description_width": "60px"},
-                                layout=widgets.Layout(width="420px"))
+    control = widgets.SelectionSlider if surface_slider else widgets.Dropdown
+    dropdown = control(options=list(surfaces), value=first, description="surface",
+                       style={"description_width": "60px"}, layout=widgets.Layout(width="420px"))
 
     figure = Figure(figsize=figsize, layout="constrained")
     ax = figure.add_subplot()

@@ -143,3 +143,16 @@ def test_surface_choices_accept_labels_and_records_and_check_the_first():
         optimizer_explorer("sgd", surface="beale", surface_choices=["ravine", "saddle"], lr=0.1)
     with pytest.raises(TypeError, match="surface_choices must be"):
         optimizer_explorer("sgd", surface_choices="ravine", lr=0.1)
+
+
+def test_surface_slider_for_a_family_of_surfaces():
+    from course_utils.surfaces import rotated_ravine
+
+    choices = {f"{a} deg": rotated_ravine(float(a)) for a in range(0, 91, 15)}
+    explorer = optimizer_explorer("coordinate_descent", steps=30, surface="45 deg",
+                                  surface_choices=choices, surface_slider=True)
+    assert type(explorer.sliders["surface"]).__name__ == "SelectionSlider"
+    explorer.sliders["surface"].value = "0 deg"
+    np.testing.assert_array_equal(explorer.trajectory,
+                                  train_2d("coordinate_descent", 30, surface=choices["0 deg"]))
+    assert explorer.figure.axes[0].get_title().startswith("Coordinate descent: final loss")
