@@ -113,19 +113,32 @@ class WeightEMA:
 
     It starts from the model's weights when created (as formula 24 starts from θ⁽⁰⁾) and
     never writes into them: training goes on with the raw weights. :meth:`swapped_in`
-    lends the averaged weights to the model for an evaluation and puts the raw ones back.
+    lends the averaged weights to the model for an evaluation and puts the raw ones back;
+    :meth:`undo` takes back the last update (when training takes back a step that diverged).
     """
 
     def __init__(self, model, alpha):
         self.alpha = check_alpha(alpha, "ema")
         self.params = {(i, name): np.array(p, copy=True)
                        for i, layer in enumerate(model.layers) for name, p in layer.params.items()}
+        self._before = None
 
     def update(self, model):
         """Move every average one step towards the model's current weights."""
-        for (i, name), average in self.params.items():
-            average *= self.alpha
-            average += (1.0 - self.alpha) * model.layers[i].params[name]
+        self._before = self.params
+        self.params = {(i, name): self.alpha * average
+                       + (1.0 - self.alpha) * model.layers[i].params[name]
+                       for (i, name), average in self.params.items()}
+
+    def undo(self):
+        """Go back to the averages before the last :meth:`update` (only the last one).
+
+        Returns False, changing nothing, when there is no update to take back.
+        """
+        if self._before is None:
+            return False
+        self.params, self._before = self._before, None
+        return True
 
     @contextmanager
     def swapped_in(self, model):

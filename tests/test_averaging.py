@@ -139,6 +139,10 @@ def test_weight_ema_is_formula_24_applied_to_every_weight():
         model.layers[0].params["W"] = W  # a step replaces the array, as the optimizers do
         ema.update(model)
     np.testing.assert_allclose(ema.params[0, "W"], ema_average(sequence, 0.8)[-1], rtol=1e-12)
+    assert ema.undo()  # back to the average before the last weights came in
+    np.testing.assert_allclose(ema.params[0, "W"], ema_average(sequence[:-1], 0.8)[-1], rtol=1e-12)
+    assert not ema.undo()  # only the last update can be taken back
+    np.testing.assert_allclose(ema.params[0, "W"], ema_average(sequence[:-1], 0.8)[-1], rtol=1e-12)
 
 
 def test_a_bad_ema_decay_is_refused_before_training():

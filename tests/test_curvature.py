@@ -119,6 +119,17 @@ def test_singular_and_indefinite_hessians_give_a_path_without_warnings_and_say_s
             assert train_2d("newton", steps=100, surface=name).shape == (101, 2)
 
 
+def test_newton_on_a_line_of_zero_curvature_stalls_and_says_singular():
+    start = (-2.0, 1 / np.sqrt(3))  # the saddle surface's ∂²f/∂x2² = 3·x2² − 1 vanishes here
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path, states = train_2d_with_states("newton", steps=3, start=start, surface="saddle")
+    assert all(s["hessian"] == "singular" for s in states)
+    np.testing.assert_allclose(path[1:], [[0.0, start[1]]] * 3, atol=1e-15)
+    damped = train_2d("newton", steps=30, start=start, surface="saddle", damping=0.5)
+    assert distance_to(damped, (0.0, 1.0))[-1] < 1e-6
+
+
 def test_newton_counts_one_gradient_and_one_hessian_per_step():
     _, states = train_2d_with_states("newton", steps=7, surface="rosenbrock")
     assert states[-1]["evaluations"] == {"fun": 0, "grad": 7, "hess": 7}
