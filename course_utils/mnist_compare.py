@@ -50,6 +50,19 @@ def _settings_text(hyperparams):
     return ", ".join(f"{name} {value:g}" for name, value in hyperparams.items())
 
 
+def lecture_data(data=None, n_train=20000):
+    """The lecture's inputs: ``(x_train, y_train, x_test, y_test)``, images scaled to [−1, 1].
+
+    ``data`` as ``load_mnist`` returns it (default: ``load_mnist()``); the first ``n_train``
+    training images (all of them if there are fewer) and every test image.
+    """
+    if data is None:
+        data = load_mnist()
+    (x_train, y_train), (x_test, y_test) = data
+    x_train, y_train = preprocess(x_train[:n_train]), np.asarray(y_train[:n_train])
+    return x_train, y_train, preprocess(x_test), np.asarray(y_test)
+
+
 def compare(epochs=20, n_train=20000, seeds=(0,), optimizers=None, data=None, progress=True):
     """Train the lecture's network once per run and seed; return one result dict per run.
 
@@ -72,11 +85,7 @@ def compare(epochs=20, n_train=20000, seeds=(0,), optimizers=None, data=None, pr
     unknown = [key for key in keys if key not in RUN_KEYS]
     if unknown:
         raise ValueError(f"unknown runs {unknown}; known runs: {', '.join(RUN_KEYS)}")
-    if data is None:
-        data = load_mnist()
-    (x_train, y_train), (x_test, y_test) = data
-    x_train, y_train = preprocess(x_train[:n_train]), np.asarray(y_train[:n_train])
-    x_test, y_test = preprocess(x_test), np.asarray(y_test)
+    x_train, y_train, x_test, y_test = lecture_data(data, n_train)
 
     results = []
     for key, label, optimizer, hyperparams, batchnorm, reference in RUNS:

@@ -19,6 +19,7 @@ from tqdm.auto import tqdm  # a widget in Jupyter (nothing on stderr), text on s
 
 from . import checks
 from .activations import get_activation
+from .averaging import WeightEMA
 from .init import MAX_SIZE, _as_generator, get_initializer
 from .losses import softmax_cross_entropy  # lives in losses; nn.softmax_cross_entropy still works
 from .optimizers import OPTIMIZERS, check_hyperparameters, get_optimizer
@@ -391,7 +392,7 @@ def _divergence_notice(where, reason):
 
 
 def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", epochs=20,
-          batch_size=64, seed=0, progress=True, **hyperparams):
+          batch_size=64, seed=0, progress=True, ema=None, **hyperparams):
     """Train ``model`` by minibatch steps of a course optimizer; return the per-epoch history.
 
     ``optimizer`` is a name in ``OPTIMIZERS`` or a step function, ``hyperparams`` its settings
@@ -419,6 +420,11 @@ def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", ep
     v ← γ·v + η_t·g, θ ← θ − v under a schedule: a new lr reaches the step only gradually, while
     torch.optim.SGD with a scheduler, b ← γ·b + g, θ ← θ − η_t·b, rescales the whole step at
     once (the two agree at constant lr).
+
+    ``ema=α`` (in [0, 1)) also keeps an exponential moving average of the weights, updated after
+    every step; training uses the raw weights, which the average never changes. The history
+    then has ``ema_test_accuracy`` (per epoch, with the averaged weights) and ``ema`` (the
+    :class:`~course_utils.averaging.WeightEMA`, for ``with history["ema"].swapped_in(model):``).
     """
     step = get_optimizer(optimizer)
     x_train, y_train, x_test, y_test, epochs, batch_size, seed = _check_training_inputs(
@@ -426,6 +432,7 @@ def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", ep
     _check_settings(step, hyperparams, x_train.dtype)
     schedules = {name: value for name, value in hyperparams.items() if callable(value)}
     t = 0  # optimizer steps so far: what a schedule is a function of
+    average = None if ema is None else WeightEMA(model, ema)
     # One optimizer state per parameter array, e.g. Adam's m, n and t for the first layer's W.
     states = {(i, name): {} for i, layer in enumerate(model.layers) for name in layer.params}
     rng = np.random.default_rng(seed)
@@ -461,6 +468,8 @@ def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", ep
                         layer.params[name], states[i, name] = step(
                             param, layer.grads[name], states[i, name], **hp)
                 t += 1
+                if average is not None:
+                    average.update(model)
                 loss_sum += loss * len(batch)
                 seen += len(batch)
                 correct += int(np.count_nonzero(logits.argmax(axis=1) == y))
@@ -470,6 +479,8 @@ def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", ep
                 history["diverged"] = {"epoch": epoch, "batch": len(bounds) - 1}
             if reason is not None:
                 _restore(model, good)
+                if average is not None:
+                    average.undo()  # the step taken back leaves the average too
                 notice = _divergence_notice(history["diverged"], reason)
             if seen:
                 history["seconds"].append(time.perf_counter() - start)
@@ -477,10 +488,15 @@ def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", ep
                 history["train_accuracy"].append(correct / seen)
                 test = model.accuracy(x_test, y_test) if x_test is not None else None
                 history["test_accuracy"].append(test)
+                if average is not None:
+                    history.setdefault("ema_test_accuracy", []).append(
+                        average.accuracy(model, x_test, y_test) if x_test is not None else None)
                 bar.set_postfix(loss=f"{loss_sum / seen:.4f}",
                                 test="-" if test is None else f"{test:.4f}")
             if notice is not None:
                 break
     if notice is not None:
         print(notice)
+    if average is not None:
+        history["ema"] = average
     return history

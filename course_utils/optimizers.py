@@ -17,6 +17,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from . import checks
+from .curvature import bfgs, coordinate_descent, lbfgs, newton
 
 # ---------------------------------------------------------------------------
 # Hyper-parameter checks: every bad value names itself and its valid range.
@@ -245,6 +246,9 @@ class Optimizer:
         return SLIDER_RANGES.get(hyperparameter, SliderRange(0.0, 1.0, 0.01))
 
 
+# The line-search constants: c1 on a log scale, c2 above every c1 the slider allows.
+_WOLFE_RANGES = {"c1": (-6.0, -2.0, 0.5, True), "c2": (0.02, 0.99, 0.01)}
+
 # Colours: Petroff's 10-colour sequence for colour-vision deficiencies (matplotlib's
 # "petroff10"), plus black for plain gradient descent; each optimizer also has a marker of its
 # own, so paths stay apart in greyscale and on a washed-out projector.
@@ -258,6 +262,13 @@ OPTIMIZERS = {
         Optimizer("rmsprop", rmsprop, "RMSProp", "#717581", "v"),
         Optimizer("adadelta", adadelta, "AdaDelta", "#832db6", "P", {"lr": (0.0, 5.0, 0.05)}),
         Optimizer("adam", adam, "Adam", "#bd1f01", "X", {"lr": (0.0, 2.0, 0.01)}),
+        # Steps that need more than the gradient (course_utils.curvature).
+        Optimizer("newton", newton, "Newton", "#ffa90e", "*",
+                  {"lr": (0.0, 2.0, 0.01), "damping": (0.0, 20.0, 0.1)}),
+        Optimizer("bfgs", bfgs, "BFGS", "#94a4a2", "h", _WOLFE_RANGES),
+        Optimizer("lbfgs", lbfgs, "L-BFGS", "#a96b59", "p",
+                  {"memory": (1, 20, 1), **_WOLFE_RANGES}),
+        Optimizer("coordinate_descent", coordinate_descent, "Coordinate descent", "#e76300", "d"),
     )
 }
 

@@ -451,7 +451,7 @@ def describe_run(name, hyperparams, path, loss):
         outcome = "diverged"
     else:
         outcome = f"final loss {loss(*np.atleast_1d(path[-1])):.2g}"
-    return f"{name} ({settings}): {outcome}"
+    return f"{name} ({settings}): {outcome}" if settings else f"{name}: {outcome}"
 
 
 __all__ = [

@@ -270,7 +270,7 @@ def _path_explorer(optimizer, run, controls, fixed, *, backend, figsize, draw_ba
 
 def optimizer_explorer(optimizer, steps=50, start=None, *, surface="ravine", ranges=None,
                        sliders=None, backend=None, figsize=(8, 5), f=None, grad=None,
-                       **initial_hyperparams):
+                       surface_choices=None, surface_slider=False, **initial_hyperparams):
     """Live contour plot of ``optimizer``'s path on a surface (the lecture's ravine by default).
 
     ``initial_hyperparams`` set the starting values; each one gets a slider (all of the
@@ -278,8 +278,17 @@ def optimizer_explorer(optimizer, steps=50, start=None, *, surface="ravine", ran
     ``ranges`` overrides a slider's (min, max, step), e.g. ``ranges={"lr": (0, 4, 0.01)}``;
     otherwise the optimizer's record gives them. ``start=None`` is the surface's start; ``f`` and
     ``grad`` replace the surface's function and gradient.
+
+    ``surface_choices``: a dict label → surface (a name or a record) adds a dropdown
+    ``sliders["surface"]`` that switches the surface, contours and window with it; ``surface`` is
+    the one shown first (a label among them). A list of names works too. ``surface_slider=True``
+    shows the choices on a slider instead, for an ordered family (the ravine at several angles).
     """
     record = get_optimizer(optimizer)  # an unknown name fails here, before any figure exists
+    if surface_choices is not None:
+        return _surface_choice_explorer(record, steps, start, surface, surface_choices, ranges,
+                                        sliders, backend, figsize, initial_hyperparams,
+                                        surface_slider)
     surface = get_surface(surface)
     steps = checks.whole("steps", steps, low=1, high=MAX_EXPLORER_STEPS)
     start = surface.check_start(start)
@@ -297,6 +306,69 @@ def optimizer_explorer(optimizer, steps=50, start=None, *, surface="ravine", ran
     return _path_explorer(record, run, controls, fixed, backend=backend, figsize=figsize,
                           draw_background=draw_background, lims=surface.window, loss=loss,
                           color=record.color, marker=record.marker)
+
+
+def _surface_choice_explorer(record, steps, start, surface, choices, ranges, sliders, backend,
+                             figsize, initial_hyperparams, surface_slider):
+    """:func:`optimizer_explorer` with a dropdown of surfaces: the background follows it."""
+    if isinstance(choices, (list, tuple)):
+        choices = {name: name for name in choices}
+    if not isinstance(choices, dict) or not choices:
+        raise TypeError(f"surface_choices must be a dict label → surface or a list of names, "
+                        f"got {checks.describe(choices)}")
+    surfaces = {label: get_surface(choice) for label, choice in choices.items()}
+    first = next((label for label, s in surfaces.items() if s.name == surface or label == surface
+                  or s is surface), None)
+    if first is None:
+        raise ValueError(f"surface {surface!r} is not among surface_choices "
+                         f"({', '.join(map(str, surfaces))})")
+    steps = checks.whole("steps", steps, low=1, high=MAX_EXPLORER_STEPS)
+    starts = {label: s.check_start(start) for label, s in surfaces.items()}
+    controls, fixed = _slider_set(record, initial_hyperparams, ranges, sliders)
+    control = widgets.SelectionSlider if surface_slider else widgets.Dropdown
+    dropdown = control(options=list(surfaces), value=first, description="surface",
+                       style={"description_width": "60px"}, layout=widgets.Layout(width="420px"))
+
+    figure = Figure(figsize=figsize, layout="constrained")
+    ax = figure.add_subplot()
+    path_artists = PathArtists(ax, surfaces[first].window, surfaces[first].f, record.color,
+                               marker=record.marker)
+    title = ax.set_title(" ")
+    background = []
+    shown = {"label": None}
+
+    def show_surface(label):
+        # Replace the contours and markers of the old surface; the path artists stay.
+        for artist in background:
+            artist.remove()
+        before = set(ax.get_children())
+        draw_contour(ax, surface=surfaces[label])
+        mark_point(ax, starts[label], "start")
+        background[:] = [a for a in ax.get_children() if a not in before]
+        path_artists.lims, path_artists.loss = surfaces[label].window, surfaces[label].f
+        shown["label"] = label
+
+    def run(surface, **hp):
+        return train_2d(record, steps=steps, start=starts[surface], surface=surfaces[surface],
+                        **hp)
+
+    def draw(path, values):
+        hp = {k: v for k, v in values.items() if k != "surface"}
+        path_artists.update(path, path)
+        title.set_text(describe_run(record.label, hp, path, surfaces[values["surface"]].f))
+
+    show_surface(first)
+    explorer = Explorer(figure, {"surface": dropdown, **controls}, run, draw,
+                        [*path_artists.artists(), title], backend, fixed)
+
+    def on_surface(change):
+        show_surface(change["new"])
+        explorer.update(full=True)
+
+    # A new surface needs a new background: this handler replaces the Explorer's plain redraw.
+    dropdown.unobserve(explorer._on_change, names="value")
+    dropdown.observe(on_surface, names="value")
+    return explorer
 
 
 def gradient_descent_1d_explorer(optimizer="sgd", steps=20, start=1.0, *, ranges=None,

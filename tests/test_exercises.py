@@ -7,7 +7,7 @@ from course_utils.exercises import MISTAKES, check_step
 from course_utils.optimizers import OPTIMIZERS
 
 
-@pytest.mark.parametrize("name", OPTIMIZERS)
+@pytest.mark.parametrize("name", [n for n, record in OPTIMIZERS.items() if not record.needs])
 def test_the_library_passes_its_own_checker(name, capsys):
     assert check_step(OPTIMIZERS[name].step, name)
     assert "all 4 cases agree" in capsys.readouterr().out

@@ -108,3 +108,51 @@ def test_ipympl_canvas_waits_for_the_front_end_then_blits():
     explorer.sliders["lr"].value = 0.2
     np.testing.assert_allclose(_line_data(explorer), train_2d("sgd", lr=0.2))
     assert matplotlib.get_backend().lower() == "agg"  # pyplot's backend left alone
+
+
+def test_surface_dropdown_switches_the_surface_and_redraws_the_background():
+    explorer = optimizer_explorer("newton", surface="rosenbrock", damping=1.0,
+                                  surface_choices=["ravine", "rosenbrock", "saddle"])
+    ax = explorer.figure.axes[0]
+    assert list(explorer.sliders) == ["surface", "damping"]
+    np.testing.assert_array_equal(explorer.trajectory,
+                                  train_2d("newton", surface="rosenbrock", damping=1.0))
+    n_collections = len(ax.collections)
+    before = explorer.view.value
+    explorer.sliders["surface"].value = "saddle"
+    expected = train_2d("newton", surface="saddle", damping=1.0)
+    np.testing.assert_array_equal(explorer.trajectory, expected)
+    np.testing.assert_allclose(_line_data(explorer), expected)
+    assert ax.get_xlim() == (-2.5, 2.5) and ax.get_ylim() == (-1.6, 1.6)
+    assert len(ax.collections) == n_collections  # the old contours went away
+    assert explorer.view.value != before
+    explorer.sliders["damping"].value = 0.0  # a slider after a switch stays on the new surface
+    np.testing.assert_array_equal(explorer.trajectory, train_2d("newton", surface="saddle"))
+    assert explorer.figure.axes[0].get_title().startswith("Newton (lr=1, damping=0)")
+
+
+def test_surface_choices_accept_labels_and_records_and_check_the_first():
+    from course_utils.surfaces import rotated_ravine
+
+    choices = {"0 deg": rotated_ravine(0.0), "45 deg": rotated_ravine(45.0)}
+    explorer = optimizer_explorer("coordinate_descent", steps=20, surface="45 deg",
+                                  surface_choices=choices)
+    np.testing.assert_array_equal(explorer.trajectory,
+                                  train_2d("coordinate_descent", 20, surface=choices["45 deg"]))
+    with pytest.raises(ValueError, match="not among surface_choices"):
+        optimizer_explorer("sgd", surface="beale", surface_choices=["ravine", "saddle"], lr=0.1)
+    with pytest.raises(TypeError, match="surface_choices must be"):
+        optimizer_explorer("sgd", surface_choices="ravine", lr=0.1)
+
+
+def test_surface_slider_for_a_family_of_surfaces():
+    from course_utils.surfaces import rotated_ravine
+
+    choices = {f"{a} deg": rotated_ravine(float(a)) for a in range(0, 91, 15)}
+    explorer = optimizer_explorer("coordinate_descent", steps=30, surface="45 deg",
+                                  surface_choices=choices, surface_slider=True)
+    assert type(explorer.sliders["surface"]).__name__ == "SelectionSlider"
+    explorer.sliders["surface"].value = "0 deg"
+    np.testing.assert_array_equal(explorer.trajectory,
+                                  train_2d("coordinate_descent", 30, surface=choices["0 deg"]))
+    assert explorer.figure.axes[0].get_title().startswith("Coordinate descent: final loss")
