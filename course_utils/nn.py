@@ -13,13 +13,15 @@ in torch; the gradient checks build the same layers in float64.
 """
 
 import time
+from collections.abc import MutableMapping
 
 import numpy as np
 from tqdm.auto import tqdm  # a widget in Jupyter (nothing on stderr), text on stderr elsewhere
 
-from .activations import get_activation
+from .activations import DERIVATIVES_FROM_OUTPUT, get_activation
 from .init import get_initializer
 from .optimizers import get_optimizer
+from .threads import TRAINING_BLAS_THREADS, check_threads, limit_blas_threads
 
 # ---------------------------------------------------------------------------
 # Layers
@@ -54,15 +56,17 @@ class Activation:
     def __init__(self, name):
         self.name = name
         self.fn, self.fn_grad = get_activation(name)
+        self.fn_grad_from_output = DERIVATIVES_FROM_OUTPUT[name]
         self.params, self.grads = {}, {}
 
     def forward(self, X, training=True):
         self.Z = X
-        return self.fn(X)
+        self.A = self.fn(X)
+        return self.A
 
     def backward(self, dY):
-        """dz = da · f'(z)."""
-        return dY * self.fn_grad(self.Z)
+        """dz = da · f'(z), with f'(z) computed from the output a = f(z) kept by ``forward``."""
+        return dY * self.fn_grad_from_output(self.A)
 
 
 class BatchNorm1D:
@@ -112,6 +116,90 @@ class BatchNorm1D:
         dgamma = (dY * self.x_hat).sum(axis=0)
         self.grads["beta"], self.grads["gamma"] = dbeta, dgamma
         return self.params["gamma"] / (m * self.sigma) * (m * dY - dbeta - self.x_hat * dgamma)
+
+
+class _LayerDicts(MutableMapping):
+    """The ``params`` (or ``grads``) of several layers seen as one dict, keys "i.name".
+
+    Reading ``d["0.W"]`` reads ``layers[0].params["W"]``; assigning it (as ``train`` does after
+    a step) writes there, so the layers inside keep their own arrays.
+    """
+
+    def __init__(self, layers, attribute):
+        self._layers, self._attribute = layers, attribute
+
+    def _split(self, key):
+        index, _, name = key.partition(".")
+        try:
+            return getattr(self._layers[int(index)], self._attribute), name
+        except (ValueError, IndexError):
+            raise KeyError(key) from None
+
+    def __getitem__(self, key):
+        inner, name = self._split(key)
+        return inner[name]
+
+    def __setitem__(self, key, value):
+        inner, name = self._split(key)
+        if name not in inner:
+            raise KeyError(key)
+        inner[name] = value
+
+    def __delitem__(self, key):
+        raise TypeError("the parameters of a layer cannot be removed")
+
+    def __iter__(self):
+        for i, layer in enumerate(self._layers):
+            for name in getattr(layer, self._attribute):
+                yield f"{i}.{name}"
+
+    def __len__(self):
+        return sum(len(getattr(layer, self._attribute)) for layer in self._layers)
+
+
+class Residual:
+    """A skip connection around a few layers: Y = X + F(X), F the ``layers`` in turn.
+
+    F must keep the shape of X (``Residual([Dense(64, 64), Activation("relu")])``). Backward:
+    dL/dX = dL/dY + (dL/dY sent back through F). The first term is the identity's: however
+    small F's derivative, the gradient reaches the layers below undiminished, along a linear
+    path. ``params`` and ``grads`` hold those of the inner layers, keys "i.name" ("0.W").
+    """
+
+    def __init__(self, layers):
+        self.layers = list(layers)
+        if not self.layers:
+            raise ValueError("Residual needs at least one layer inside")
+        self.params = _LayerDicts(self.layers, "params")
+        self.grads = _LayerDicts(self.layers, "grads")
+
+    def forward(self, X, training=True):
+        F = X
+        for layer in self.layers:
+            F = layer.forward(F, training=training)
+        if F.shape != X.shape:
+            raise ValueError(f"the layers inside a Residual turn shape {X.shape} into "
+                             f"{F.shape}; X + F(X) needs them equal")
+        return X + F
+
+    def backward(self, dY):
+        dF = dY
+        for layer in reversed(self.layers):
+            dF = layer.backward(dF)
+        return dY + dF
+
+    def __repr__(self):
+        return f"Residual({' → '.join(_layer_name(layer) for layer in self.layers)})"
+
+
+def _layer_name(layer):
+    if isinstance(layer, Dense):
+        return "Dense({}, {})".format(*layer.params["W"].shape)
+    if isinstance(layer, Activation):
+        return layer.name
+    if isinstance(layer, Residual):
+        return repr(layer)
+    return type(layer).__name__
 
 
 # ---------------------------------------------------------------------------
@@ -175,31 +263,34 @@ class MLP:
         return float(np.mean(self.predict(X) == y))
 
     def __repr__(self):
-        names = []
-        for layer in self.layers:
-            if isinstance(layer, Dense):
-                names.append("Dense({}, {})".format(*layer.params["W"].shape))
-            elif isinstance(layer, Activation):
-                names.append(layer.name)
-            else:
-                names.append(type(layer).__name__)
-        return f"MLP({' → '.join(names)})"
+        return f"MLP({' → '.join(_layer_name(layer) for layer in self.layers)})"
 
 
 def make_mlp(sizes=(784, 200, 10), activation="sigmoid", batchnorm=False,
-             init="glorot_uniform", rng=None, dtype=np.float32):
+             init="glorot_uniform", rng=None, dtype=np.float32, residual=False):
     """Dense → activation [→ BatchNorm1D] for every hidden layer, then a Dense to the logits.
 
     The defaults are the lecture's MNIST network 784 → 200 (sigmoid) → 10;
     ``batchnorm=True`` gives its BatchNorm variant FC1 → sigmoid → BN → FC2.
+
+    ``residual=True`` adds skip connections and nothing else: the same layers, drawn in the same
+    order, but wherever a hidden Dense keeps the width, the activation [and BatchNorm] before it
+    and the Dense itself become one :class:`Residual` block, h ← h + Dense(f(h)). The input
+    layer and the output layer stay outside: 784 → 64 → 64 → 10 becomes
+    Dense(784, 64) → Residual(f → Dense(64, 64)) → f → Dense(64, 10).
     """
     rng = np.random.default_rng(rng)
-    layers = []
-    for n_in, n_out in zip(sizes[:-2], sizes[1:-1], strict=True):
-        layers += [Dense(n_in, n_out, init, rng, dtype), Activation(activation)]
-        if batchnorm:
-            layers.append(BatchNorm1D(n_out, dtype=dtype))
-    layers.append(Dense(sizes[-2], sizes[-1], init, rng, dtype))
+    if len(sizes) == 2:
+        return MLP([Dense(sizes[0], sizes[1], init, rng, dtype)])
+
+    def after_hidden(width):  # what follows a hidden Dense layer
+        return [Activation(activation)] + ([BatchNorm1D(width, dtype=dtype)] if batchnorm else [])
+
+    layers = [Dense(sizes[0], sizes[1], init, rng, dtype)]
+    for n_in, n_out in zip(sizes[1:-2], sizes[2:-1], strict=True):
+        block = after_hidden(n_in) + [Dense(n_in, n_out, init, rng, dtype)]
+        layers += [Residual(block)] if residual and n_in == n_out else block
+    layers += after_hidden(sizes[-2]) + [Dense(sizes[-2], sizes[-1], init, rng, dtype)]
     return MLP(layers)
 
 
@@ -209,7 +300,8 @@ def make_mlp(sizes=(784, 200, 10), activation="sigmoid", batchnorm=False,
 
 
 def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", epochs=20,
-          batch_size=64, seed=0, progress=True, **hyperparams):
+          batch_size=64, seed=0, progress=True, blas_threads=TRAINING_BLAS_THREADS,
+          **hyperparams):
     """Train ``model`` by minibatch steps of a course optimizer; return the per-epoch history.
 
     ``optimizer`` is a name in ``OPTIMIZERS`` or a step function, ``hyperparams`` its settings
@@ -220,9 +312,11 @@ def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", ep
     the epoch's batches, as seen while training), ``test_accuracy`` (after the epoch, in eval
     mode; None without test data) and ``seconds`` (the epoch's training time, evaluation not
     counted). ``progress``: True for a progress bar (a widget in Jupyter), a text to label it, or
-    False for no output at all.
+    False for no output at all. ``blas_threads``: numpy's BLAS threads while training (see
+    :mod:`course_utils.threads`; None leaves them as they are); the results do not depend on it.
     """
     step = get_optimizer(optimizer)
+    threads = check_threads(blas_threads)
     # One optimizer state per parameter array, e.g. Adam's m, n and t for the first layer's W.
     states = {(i, name): {} for i, layer in enumerate(model.layers) for name in layer.params}
     rng = np.random.default_rng(seed)
@@ -232,7 +326,8 @@ def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", ep
     n_batches = -(-n // batch_size)
     history = {"loss": [], "train_accuracy": [], "test_accuracy": [], "seconds": []}
     desc = progress if isinstance(progress, str) else step.name
-    with tqdm(total=epochs * n_batches, desc=desc, unit="batch", disable=not progress) as bar:
+    with (limit_blas_threads(threads),
+          tqdm(total=epochs * n_batches, desc=desc, unit="batch", disable=not progress) as bar):
         for _ in range(epochs):
             start = time.perf_counter()
             order = rng.permutation(n)
