@@ -8,17 +8,21 @@ every layer at the start (:mod:`course_utils.gradient_flow`) and the learning cu
 design is one :class:`Design` record in ``DESIGNS``; the notebook calls :func:`compare_designs`.
 """
 
+import functools
 import time
 from dataclasses import dataclass
 
+import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from . import checks
 from .data import load_mnist, preprocess
 from .gradient_flow import weight_gradient_norms
 from .nn import make_mlp, train
 from .pretraining import greedy_pretrain
+from .widgets import Explorer
 
 
 @dataclass(frozen=True)
@@ -181,3 +185,59 @@ def plot_designs(results, axes=None):
     right.set_ylabel("test accuracy")
     right.set_ylim(0, 1)
     return axes
+
+
+# The explorer's designs: those that need no training before the gradients are measured.
+EXPLORER_DESIGNS = tuple(name for name, design in DESIGNS.items() if not design.pretrain)
+EXPLORER_DEPTHS = (1, 16)
+EXPLORER_YLIM = (1e-12, 1e3)
+
+
+def gradient_norm_explorer(X, y, design="sigmoid", depth=6, *, width=64, seed=0, backend=None,
+                           figsize=(8, 4.6)):
+    """Live plot of ‖∂L/∂W‖ per layer at initialization, for a design and a depth.
+
+    A dropdown (the designs of ``DESIGNS`` that need no pre-training) and a depth slider
+    (1–16 hidden layers of ``width``). Each setting builds the network with ``rng=seed`` and
+    measures :func:`~course_utils.gradient_flow.weight_gradient_norms` on the batch
+    ``(X, y)`` (preprocessed images and labels; results are cached); the line moves with
+    ``set_data``, limits fixed (log scale). Returns an :class:`~course_utils.widgets.Explorer`
+    whose ``.trajectory`` is the array of norms.
+    """
+    checks.choice("design", design, EXPLORER_DESIGNS)
+    depth = checks.whole("depth", depth, low=EXPLORER_DEPTHS[0], high=EXPLORER_DEPTHS[1])
+    X, y = np.asarray(X, dtype=np.float32), np.asarray(y)
+    style = {"description_width": "60px"}
+    layout = widgets.Layout(width="420px")
+    controls = {
+        "design": widgets.Dropdown(options=[(DESIGNS[n].label, n) for n in EXPLORER_DESIGNS],
+                                   value=design, description="design", style=style,
+                                   layout=layout),
+        "depth": widgets.IntSlider(value=depth, min=EXPLORER_DEPTHS[0], max=EXPLORER_DEPTHS[1],
+                                   description="depth", style=style, layout=layout),
+    }
+    figure = Figure(figsize=figsize, layout="constrained")
+    ax = figure.subplots()
+    (line,) = ax.semilogy([], [], "o-")
+    ax.set(xlim=(0.5, EXPLORER_DEPTHS[1] + 1.5), ylim=EXPLORER_YLIM,
+           xlabel="layer (input to output; the last is the output layer)",
+           ylabel=r"$\|\partial L / \partial W\|$ at initialization")
+    title = ax.set_title(" ")
+
+    @functools.lru_cache(maxsize=64)
+    def compute(design, depth):
+        d = DESIGNS[design]
+        sizes = (X.shape[1],) + (width,) * depth + (10,)
+        model = make_mlp(sizes, d.activation, d.batchnorm, d.init, rng=seed,
+                         residual=d.residual)
+        return weight_gradient_norms(model, X, y)
+
+    def draw(norms, values):
+        d = DESIGNS[values["design"]]
+        line.set_data(np.arange(1, len(norms) + 1), norms)
+        line.set_color(d.color)
+        line.set_marker(d.marker)
+        title.set_text(f"{d.label}, {values['depth']} hidden layers: "
+                       f"layer 1 / output = {norms[0] / norms[-1]:.1e}")
+
+    return Explorer(figure, controls, compute, draw, [line, title], backend)

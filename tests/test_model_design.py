@@ -107,3 +107,36 @@ def test_bad_arguments_name_themselves():
         compare_designs(data, depth=0)
     with pytest.raises(ValueError, match="steps"):
         compare_designs(data, steps=0)
+
+
+def test_explorer_moves_the_line_to_the_new_norms():
+    from course_utils.gradient_flow import weight_gradient_norms
+    from course_utils.model_design import EXPLORER_DESIGNS, gradient_norm_explorer
+    from course_utils.nn import make_mlp
+
+    rng = np.random.default_rng(0)
+    X, y = rng.uniform(-1, 1, (64, 30)), rng.integers(0, 10, 64)
+    explorer = gradient_norm_explorer(X, y, depth=3, width=8, backend="image")
+    assert repr(explorer) == "Explorer(sliders=['design', 'depth'], backend='image')"
+    assert "pretrained" not in EXPLORER_DESIGNS and len(EXPLORER_DESIGNS) == 4
+    line = explorer.figure.axes[0].lines[0]
+    explorer.sliders["design"].value = "residual"
+    explorer.sliders["depth"].value = 5
+    expected = weight_gradient_norms(
+        make_mlp((30,) + (8,) * 5 + (10,), rng=0, residual=True), X.astype(np.float32), y)
+    np.testing.assert_allclose(explorer.trajectory, expected, rtol=1e-6)
+    np.testing.assert_array_equal(line.get_xdata(), np.arange(1, 7))
+    np.testing.assert_allclose(line.get_ydata(), expected, rtol=1e-6)
+    assert line.get_color() == DESIGNS["residual"].color
+    assert "residual, 5 hidden layers" in explorer.figure.axes[0].get_title()
+    plt.close("all")
+
+
+def test_explorer_rejects_what_it_cannot_show():
+    from course_utils.model_design import gradient_norm_explorer
+
+    X, y = np.zeros((8, 4)), np.zeros(8, int)
+    with pytest.raises(ValueError, match="design"):
+        gradient_norm_explorer(X, y, design="pretrained")
+    with pytest.raises(ValueError, match="depth"):
+        gradient_norm_explorer(X, y, depth=40)
