@@ -166,7 +166,8 @@ def format_results(results):
 
 
 def plot_designs(results, axes=None):
-    """Left: ‖∂L/∂W‖ per layer at the start (log scale). Right: test accuracy against steps."""
+    """Left: ‖∂L/∂W‖ per layer at the start (log scale). Right: test accuracy against steps,
+    with the legend."""
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(9.5, 4.6), layout="constrained")
     left, right = axes
@@ -179,11 +180,17 @@ def plot_designs(results, axes=None):
     n_layers = len(results[0]["grad_norms"])
     left.set_xticks(range(1, n_layers + 1),
                     [str(k) for k in range(1, n_layers)] + ["out"])
+    left.set_xlim(0.6, n_layers + 0.4)
     left.set_xlabel("layer (input to output)")
     left.set_ylabel(r"$\|\partial L / \partial W\|$ at the start")
-    right.set_xlabel("SGD steps of the whole network")
-    right.set_ylabel("test accuracy")
+    last = max(r["steps"][-1] for r in results)
+    right.set_xlim(-0.03 * last, 1.03 * last)
     right.set_ylim(0, 1)
+    right.set_xlabel("steps of the whole network")
+    right.set_ylabel("test accuracy")
+    # The middle right of the accuracy panel stays empty: every curve but the stuck one has
+    # risen above it after the first tenth of the steps.
+    right.legend(loc="center right")
     return axes
 
 

@@ -8,20 +8,13 @@ array, and that the in-place code computes the same numbers as the plain formula
 import numpy as np
 import pytest
 
+from course_utils.exercises import LECTURE_SETTINGS
 from course_utils.optimizers import OPTIMIZERS
 
 RNG = np.random.default_rng(0)
 P = RNG.standard_normal((6, 4))
 GRADS = [RNG.standard_normal((6, 4)) for _ in range(5)]
-SETTINGS = {
-    "sgd": {"lr": 0.1},
-    "momentum": {"lr": 0.1, "gamma": 0.9},
-    "nesterov": {"lr": 0.1, "gamma": 0.9},
-    "adagrad": {"lr": 0.1, "eps": 1e-10},
-    "rmsprop": {"lr": 0.01, "gamma": 0.9, "eps": 1e-8},
-    "adadelta": {"rho": 0.9, "eps": 1e-6, "lr": 1.0},
-    "adam": {"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
-}
+SETTINGS = LECTURE_SETTINGS  # the lectures' settings on f_2d
 
 
 def plain_formulas(name, p, g, state, hp):
@@ -45,7 +38,7 @@ def plain_formulas(name, p, g, state, hp):
         u = state.get("u", 0.0)
         delta = np.sqrt(u + hp["eps"]) / np.sqrt(r + hp["eps"]) * g
         u = hp["rho"] * u + (1 - hp["rho"]) * delta * delta
-        return p - hp["lr"] * delta, {"r": r, "u": u}
+        return p - hp.get("lr", 1.0) * delta, {"r": r, "u": u}
     t = state.get("t", 0) + 1
     m = hp["beta1"] * state.get("m", 0.0) + (1 - hp["beta1"]) * g
     n = hp["beta2"] * state.get("n", 0.0) + (1 - hp["beta2"]) * g * g

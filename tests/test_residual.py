@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from test_nn import check_layer_grads  # the same check as for Dense and BatchNorm1D
 
 from course_utils.gradcheck import numerical_gradient, relative_error
 from course_utils.nn import (
@@ -16,24 +17,6 @@ from course_utils.nn import (
 )
 
 F64 = np.float64
-
-
-def check_layer_grads(layer, X, rng):
-    """backward against central differences for L = Σ Y·R (R random), for dX and every param."""
-    R = rng.standard_normal(layer.forward(X).shape)
-
-    def loss():
-        return np.sum(layer.forward(X) * R)
-
-    loss()
-    dX = layer.backward(R)
-    assert relative_error(dX, numerical_gradient(lambda _: loss(), X)) < 1e-7
-    for name in layer.params:
-        loss()
-        layer.backward(R)
-        analytic = layer.grads[name].copy()
-        numeric = numerical_gradient(lambda _: loss(), layer.params[name])
-        assert relative_error(analytic, numeric) < 1e-7, name
 
 
 def dense(n_in, n_out, seed):

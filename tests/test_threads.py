@@ -13,6 +13,17 @@ def blas_threads_now():
     return sorted(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
 
 
+def recording_sgd():
+    """SGD that notes the BLAS thread counts in force at every step."""
+    seen = []
+
+    def step(params, grad, state, **hp):
+        seen.append(blas_threads_now())
+        return sgd(params, grad, state, **hp)
+
+    return step, seen
+
+
 def problem(n=256):
     rng = np.random.default_rng(0)
     return rng.uniform(-1, 1, (n, 784)).astype(np.float32), rng.integers(0, 10, n)
@@ -24,15 +35,10 @@ def test_numpy_has_a_blas_that_threadpoolctl_sees():
 
 @pytest.mark.parametrize("threads", [1, 2])
 def test_train_runs_blas_with_the_chosen_threads_and_restores_them(threads):
-    seen = []
-
-    def recording_sgd(params, grad, state, **hp):
-        seen.append(blas_threads_now())
-        return sgd(params, grad, state, **hp)
-
+    step, seen = recording_sgd()
     before = blas_threads_now()
     X, y = problem(64)
-    train(make_mlp(rng=0), X, y, optimizer=recording_sgd, epochs=1, batch_size=32,
+    train(make_mlp(rng=0), X, y, optimizer=step, epochs=1, batch_size=32,
           progress=False, blas_threads=threads, lr=0.1)
     assert seen and all(s == [threads] * len(before) for s in seen)
     assert blas_threads_now() == before
@@ -40,14 +46,9 @@ def test_train_runs_blas_with_the_chosen_threads_and_restores_them(threads):
 
 def test_default_is_the_documented_single_thread():
     assert TRAINING_BLAS_THREADS == 1
-    seen = []
-
-    def recording_sgd(params, grad, state, **hp):
-        seen.append(blas_threads_now())
-        return sgd(params, grad, state, **hp)
-
+    step, seen = recording_sgd()
     X, y = problem(32)
-    train(make_mlp(rng=0), X, y, optimizer=recording_sgd, epochs=1, progress=False, lr=0.1)
+    train(make_mlp(rng=0), X, y, optimizer=step, epochs=1, progress=False, lr=0.1)
     assert all(set(s) == {1} for s in seen)
 
 
