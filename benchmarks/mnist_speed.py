@@ -21,12 +21,13 @@ sides N.
 Timing on a shared machine. Epochs alternate between the two sides, and which side goes first
 alternates too (numpy–torch, torch–numpy, ...), so a load that comes and goes slows both alike;
 each side's figure is the median over ``--epochs`` epochs, and the ratio is the median of the
-per-epoch ratios numpy/torch (each pair timed back to back). The load average is printed beside
-every run: figures measured under load are slower and noisier, the ratios less so. "cpu ratio" is
-the same ratio in CPU seconds of this process, which a busy machine disturbs least (with one
-thread on each side). The last column, each side's mean training loss in the first epoch, shows
-that both did the same work. MNIST is found as ``load_mnist`` finds it (``MNIST_DIR`` or
-``data/mnist/``).
+per-epoch ratios numpy/torch (each pair timed back to back; "of medians" is the ratio of the two
+medians, which a load that changes between the epochs of a run can pull either way). The load
+average is printed beside every run: figures measured under load are slower and noisier, the
+ratios less so. "cpu" is the paired ratio in CPU seconds of this process, which a busy machine
+disturbs least (with one thread on each side). The last column, each side's mean training loss
+in the first epoch, shows that both did the same work. MNIST is found as ``load_mnist`` finds it
+(``MNIST_DIR`` or ``data/mnist/``).
 """
 
 import argparse
@@ -195,8 +196,9 @@ def main(argv=None):
     print(f"threads: numpy BLAS {threads['numpy']}, torch {threads['torch']}")
     print(f"{len(X)} images, batch {BATCH_SIZE}, median of {args.epochs} epochs per side\n")
 
-    print(f"{'run':10s} {'numpy s/epoch':>13s} {'torch s/epoch':>13s} {'ratio':>6s} "
-          f"{'cpu ratio':>9s}  {'load average':14s}  loss after epoch 1 (numpy, torch)")
+    print(f"{'':10s} {'median s/epoch':^27s}  {'numpy / torch':^27s}")
+    print(f"{'run':10s} {'numpy':>13s} {'torch':>13s}  {'ratio':>6s} {'of medians':>10s} "
+          f"{'cpu':>9s}  {'load average':14s}  loss after epoch 1 (numpy, torch)")
     ratios = {}
     for run in RUNS:
         key = run[0]
@@ -216,8 +218,9 @@ def main(argv=None):
         ratio = paired_ratio(walls)
         cpu_ratio = paired_ratio(cpus)
         ratios[key] = ratio
-        print(f"{key:10s} {statistics.median(walls['numpy']):13.3f} "
-              f"{statistics.median(walls['torch']):13.3f} {ratio:6.2f} {cpu_ratio:9.2f}  "
+        np_s, t_s = statistics.median(walls["numpy"]), statistics.median(walls["torch"])
+        print(f"{key:10s} {np_s:13.3f} {t_s:13.3f}  {ratio:6.2f} {np_s / t_s:10.2f} "
+              f"{cpu_ratio:9.2f}  "
               f"{load_average():14s}  {first_loss['numpy']:.4f}, {first_loss['torch']:.4f}",
               flush=True)
     mean = statistics.geometric_mean(ratios.values())
