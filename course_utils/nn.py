@@ -170,8 +170,22 @@ class Residual:
         self.layers = list(layers)
         if not self.layers:
             raise ValueError("Residual needs at least one layer inside")
-        self.params = _LayerDicts(self.layers, "params")
+        self._params = _LayerDicts(self.layers, "params")
         self.grads = _LayerDicts(self.layers, "grads")
+
+    @property
+    def params(self):
+        return self._params
+
+    @params.setter
+    def params(self, values):
+        # ``block.params = saved`` (putting weights back) writes into the layers inside.
+        values = dict(values)
+        if set(values) != set(self._params):
+            raise ValueError(f"Residual params need the keys {sorted(self._params)}, "
+                             f"got {sorted(values)}")
+        for key, value in values.items():
+            self._params[key] = value
 
     def forward(self, X, training=True):
         F = X

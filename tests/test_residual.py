@@ -69,6 +69,17 @@ def test_residual_params_are_the_inner_layers_arrays():
         del block.params["0.W"]
 
 
+def test_assigning_all_params_puts_them_into_the_inner_layers():
+    inner = [Dense(3, 3, rng=0), Activation("relu")]
+    block = Residual(inner)
+    saved = dict(block.params)  # what a training loop keeps to go back to
+    block.params["0.W"] = np.zeros((3, 3), np.float32)
+    block.params = saved
+    assert inner[0].params["W"] is saved["0.W"] and block.params["0.W"] is saved["0.W"]
+    with pytest.raises(ValueError, match="keys"):
+        block.params = {"0.W": saved["0.W"]}
+
+
 def test_residual_needs_layers_that_keep_the_shape():
     with pytest.raises(ValueError, match="at least one layer"):
         Residual([])
