@@ -1,23 +1,37 @@
 """Seconds per epoch: the course's numpy training against torch on the CPU, in the same run.
 
-Needs torch, which is not a course dependency: ``pip install torch==2.13.0`` (and optionally
-threadpoolctl, to pin numpy's BLAS threads). Then::
+Needs torch, which is not a course dependency (``pip install torch==2.13.0`` into a separate
+environment that also has the course installed). Then::
 
-    python benchmarks/mnist_speed.py [--runs sgd adam ...] [--epochs 5] [--threads 2]
+    python benchmarks/mnist_speed.py [--runs sgd adam ...] [--epochs 7] [--threads auto]
 
 Both sides do the same work: the first 20 000 MNIST training images scaled to [-1, 1], the
 lecture's 784 → 200 (sigmoid) → 10 network in float32 with softmax cross-entropy, batches of 64
 in the same order, the same initial weights (the course's Glorot uniform, copied into
 torch.nn.Linear), the same optimizer with the lecture's settings (``mnist_compare.RUNS``), and
-the loss and accuracy summed per batch as ``course_utils.nn.train`` does. Both use the same
-number of threads. Epochs alternate between the two sides, so a busy machine slows both alike
-(numpy's side calls ``train`` once per epoch, which starts a fresh optimizer state: the cost of
-a step is the same). The table shows each side's median and best epoch and the ratio of the
-medians, and each side's mean training loss in the first epoch: equal numbers, equal work.
-MNIST is found as ``load_mnist`` finds it (``MNIST_DIR`` or ``data/mnist/``).
+the loss and accuracy summed per batch as ``course_utils.nn.train`` does. The numpy side *is*
+``train`` (one call per epoch, which starts a fresh optimizer state: a step costs the same).
+
+Threads. ``--threads auto`` (the default) first times a short burst of training on each side
+with every thread count from 1 to the number of cores, interleaved and repeated, and gives
+each side the count that was fastest (the median of the repeats): numpy's BLAS threads via
+``train(blas_threads=...)``, torch's via ``torch.set_num_threads``. ``--threads N`` gives both
+sides N.
+
+Timing on a shared machine. Epochs alternate between the two sides, and which side goes first
+alternates too (numpy–torch, torch–numpy, ...), so a load that comes and goes slows both alike;
+each side's figure is the median over ``--epochs`` epochs, and the ratio is the median of the
+per-epoch ratios numpy/torch (each pair timed back to back; "of medians" is the ratio of the two
+medians, which a load that changes between the epochs of a run can pull either way). The load
+average is printed beside every run: figures measured under load are slower and noisier, the
+ratios less so. "cpu" is the paired ratio in CPU seconds of this process, which a busy machine
+disturbs least (with one thread on each side). The last column, each side's mean training loss
+in the first epoch, shows that both did the same work. MNIST is found as ``load_mnist`` finds it
+(``MNIST_DIR`` or ``data/mnist/``).
 """
 
 import argparse
+import os
 import statistics
 import time
 
@@ -29,15 +43,17 @@ from course_utils.data import load_mnist, preprocess
 from course_utils.mnist_compare import RUN_KEYS, RUNS
 from course_utils.nn import BatchNorm1D, Dense, make_mlp, train
 
-try:
-    from threadpoolctl import threadpool_info, threadpool_limits
-except ImportError:  # numpy's BLAS then keeps its default thread count
-    threadpool_info = threadpool_limits = None
-
 BATCH_SIZE = 64
+TARGET = 0.9  # every run's numpy/torch ratio should be at most this
 # Idle BLAS/OpenMP worker threads keep spinning for a while after their last call; a pause
 # between the sides keeps one library's spinning threads from slowing the other's epoch.
-PAUSE = 0.5
+PAUSE = 0.3
+CALIBRATION_IMAGES = 64 * 80  # a burst of 80 batches per timing
+CALIBRATION_REPEATS = 7
+
+
+def load_average():
+    return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 def torch_model(model):
@@ -79,8 +95,7 @@ def torch_optimizer(name, params, hp, impl):
 
 
 def torch_epoch(model, optimizer, X, y, order):
-    """One epoch as ``course_utils.nn.train`` does it; returns (seconds, mean loss)."""
-    start = time.perf_counter()
+    """One epoch as ``course_utils.nn.train`` does it; returns the mean training loss."""
     loss_sum, correct = 0.0, 0
     for i in range(0, len(order), BATCH_SIZE):
         batch = order[i : i + BATCH_SIZE]
@@ -92,64 +107,128 @@ def torch_epoch(model, optimizer, X, y, order):
         optimizer.step()
         loss_sum += loss.item() * len(batch)
         correct += int((logits.argmax(dim=1) == yb).sum())
-    return time.perf_counter() - start, loss_sum / len(order)
+    return loss_sum / len(order)
+
+
+class Sides:
+    """The numpy and the torch side of one run: same network, same optimizer, same batches."""
+
+    def __init__(self, run, data, threads, impl):
+        _, _, self.name, self.hp, batchnorm, _ = run
+        self.X, self.y, self.X_t, self.y_t = data
+        self.np_model = make_mlp(batchnorm=batchnorm, rng=0)
+        self.t_model = torch_model(self.np_model)
+        self.t_optimizer = torch_optimizer(self.name, self.t_model.parameters(), self.hp, impl)
+        self.threads = threads
+
+    def numpy_epoch(self, seed, n=None):
+        # train() draws its batch order from default_rng(seed): torch gets the same order.
+        n = n or len(self.X)
+        history = train(self.np_model, self.X[:n], self.y[:n], optimizer=self.name, epochs=1,
+                        batch_size=BATCH_SIZE, seed=seed, progress=False,
+                        blas_threads=self.threads["numpy"], **self.hp)
+        return history["loss"][0]
+
+    def torch_epoch(self, seed, n=None):
+        n = n or len(self.X)
+        torch.set_num_threads(self.threads["torch"])
+        order = torch.from_numpy(np.random.default_rng(seed).permutation(n))
+        return torch_epoch(self.t_model, self.t_optimizer, self.X_t, self.y_t, order)
+
+    def timed(self, side, seed, n=None):
+        """(wall seconds, CPU seconds, mean loss) of one epoch of ``side``."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        loss = getattr(self, f"{side}_epoch")(seed, n)
+        return time.perf_counter() - wall, time.process_time() - cpu, loss
+
+
+def paired_ratio(seconds):
+    """Median over the epochs of numpy's time / torch's, each pair timed back to back."""
+    return statistics.median(
+        a / b for a, b in zip(seconds["numpy"], seconds["torch"], strict=True))
+
+
+def calibrate(data, impl):
+    """Each side's fastest thread count for a burst of SGD training, by measurement."""
+    counts = range(1, (os.cpu_count() or 1) + 1)
+    times = {(side, k): [] for side in ("numpy", "torch") for k in counts}
+    sides = {k: Sides(RUNS[0], data, {"numpy": k, "torch": k}, impl) for k in counts}
+    for repeat in range(CALIBRATION_REPEATS):
+        for k in counts if repeat % 2 == 0 else reversed(counts):
+            for side in ("numpy", "torch") if repeat % 2 == 0 else ("torch", "numpy"):
+                wall, _, _ = sides[k].timed(side, repeat, CALIBRATION_IMAGES)
+                times[side, k].append(wall)
+                time.sleep(PAUSE)
+    print(f"thread calibration: {CALIBRATION_IMAGES // BATCH_SIZE} SGD batches, "
+          f"{CALIBRATION_REPEATS} timings each: median (best) in ms; "
+          f"load average {load_average()}")
+    chosen = {}
+    for side in ("numpy", "torch"):
+        medians = {k: statistics.median(times[side, k]) for k in counts}
+        chosen[side] = min(medians, key=medians.get)
+        cells = "  ".join(f"{k} thread{'s' if k > 1 else ''}: {1e3 * m:7.1f} "
+                          f"({1e3 * min(times[side, k]):7.1f})" for k, m in medians.items())
+        print(f"  {side:6s} {cells}   -> {chosen[side]}")
+    return chosen
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", nargs="+", choices=RUN_KEYS, default=list(RUN_KEYS))
-    parser.add_argument("--epochs", type=int, default=5, help="timed epochs per side and run")
+    parser.add_argument("--epochs", type=int, default=7, help="timed epochs per side and run")
     parser.add_argument("--n-train", type=int, default=20000)
-    parser.add_argument("--threads", type=int, default=torch.get_num_threads(),
-                        help="threads for both torch and numpy's BLAS (default: torch's default)")
+    parser.add_argument("--threads", default="auto",
+                        help="'auto' (each side's fastest, measured first) or a number for both")
     parser.add_argument("--torch-impl", choices=["default", "foreach", "fused"],
                         default="default", help="torch.optim implementation (default: its own)")
     args = parser.parse_args(argv)
 
-    torch.set_num_threads(args.threads)
-    if threadpool_limits is not None:
-        threadpool_limits(args.threads)
-        blas = ", ".join(f"{i['internal_api']} {i['num_threads']}" for i in threadpool_info())
-    else:
-        blas = "default (threadpoolctl not installed)"
-    print(f"numpy {np.__version__}, BLAS threads: {blas}")
-    print(f"torch {torch.__version__}, threads: {torch.get_num_threads()}, "
-          f"optimizer implementation: {args.torch_impl}")
-
     (x_train, y_train), _ = load_mnist(verbose=False)
     X = preprocess(x_train[: args.n_train])
     y = np.asarray(y_train[: args.n_train])
-    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
+    data = (X, y, torch.from_numpy(X), torch.from_numpy(y.astype(np.int64)))
+    print(f"numpy {np.__version__}, torch {torch.__version__} "
+          f"(optimizer implementation: {args.torch_impl}), {os.cpu_count()} cores")
+    if args.threads == "auto":
+        threads = calibrate(data, args.torch_impl)
+    else:
+        threads = {"numpy": int(args.threads), "torch": int(args.threads)}
+    print(f"threads: numpy BLAS {threads['numpy']}, torch {threads['torch']}")
     print(f"{len(X)} images, batch {BATCH_SIZE}, median of {args.epochs} epochs per side\n")
 
-    print(f"{'':10s} {'numpy s/epoch':>18s} {'torch s/epoch':>18s}")
-    print(f"{'run':10s} {'median':>9s}{'best':>9s} {'median':>9s}{'best':>9s} {'ratio':>6s}"
-          "   loss after epoch 1 (numpy, torch)")
-    ratios = []
-    for key, _, name, hp, batchnorm, _ in RUNS:
+    print(f"{'':10s} {'median s/epoch':^27s}  {'numpy / torch':^27s}")
+    print(f"{'run':10s} {'numpy':>13s} {'torch':>13s}  {'ratio':>6s} {'of medians':>10s} "
+          f"{'cpu':>9s}  {'load average':14s}  loss after epoch 1 (numpy, torch)")
+    ratios = {}
+    for run in RUNS:
+        key = run[0]
         if key not in args.runs:
             continue
-        np_model = make_mlp(batchnorm=batchnorm, rng=0)
-        t_model = torch_model(np_model)
-        t_optimizer = torch_optimizer(name, t_model.parameters(), hp, args.torch_impl)
-        np_times, t_times, losses = [], [], []
+        sides = Sides(run, data, threads, args.torch_impl)
+        walls = {"numpy": [], "torch": []}
+        cpus = {"numpy": [], "torch": []}
+        first_loss = {}
         for epoch in range(args.epochs):
-            # train() draws its batch order from default_rng(seed): torch gets the same order.
-            history = train(np_model, X, y, optimizer=name, epochs=1, batch_size=BATCH_SIZE,
-                            seed=epoch, progress=False, **hp)
-            time.sleep(PAUSE)
-            order = torch.from_numpy(np.random.default_rng(epoch).permutation(len(X)))
-            seconds, t_loss = torch_epoch(t_model, t_optimizer, X_t, y_t, order)
-            time.sleep(PAUSE)
-            np_times.append(history["seconds"][0])
-            t_times.append(seconds)
-            losses.append((history["loss"][0], t_loss))
-        np_s, t_s = statistics.median(np_times), statistics.median(t_times)
-        ratios.append(np_s / t_s)
-        print(f"{key:10s} {np_s:9.3f}{min(np_times):9.3f} {t_s:9.3f}{min(t_times):9.3f}"
-              f" {np_s / t_s:6.2f}   {losses[0][0]:.4f}, {losses[0][1]:.4f}")
-    print(f"\nnumpy/torch ratio of the medians, geometric mean over the runs: "
-          f"{statistics.geometric_mean(ratios):.2f}")
+            for side in ("numpy", "torch") if epoch % 2 == 0 else ("torch", "numpy"):
+                wall, cpu, loss = sides.timed(side, epoch)
+                walls[side].append(wall)
+                cpus[side].append(cpu)
+                first_loss.setdefault(side, loss)
+                time.sleep(PAUSE)
+        ratio = paired_ratio(walls)
+        cpu_ratio = paired_ratio(cpus)
+        ratios[key] = ratio
+        np_s, t_s = statistics.median(walls["numpy"]), statistics.median(walls["torch"])
+        print(f"{key:10s} {np_s:13.3f} {t_s:13.3f}  {ratio:6.2f} {np_s / t_s:10.2f} "
+              f"{cpu_ratio:9.2f}  "
+              f"{load_average():14s}  {first_loss['numpy']:.4f}, {first_loss['torch']:.4f}",
+              flush=True)
+    mean = statistics.geometric_mean(ratios.values())
+    slow = [key for key, r in ratios.items() if r > TARGET]
+    print(f"\ngeometric mean of the ratios: {mean:.2f}; "
+          + (f"ratio above {TARGET} for: {', '.join(slow)}" if slow
+             else f"every ratio at most {TARGET}"))
+    print(f"load average at the end: {load_average()} (1, 5, 15 min)")
 
 
 if __name__ == "__main__":

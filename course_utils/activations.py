@@ -8,6 +8,11 @@ relu (z = 0) the derivative is taken from the left, as torch does.
 import numpy as np
 
 
+def _float_dtype(z):
+    # float32 in, float32 out (a float32 network must stay float32); integers become float64.
+    return z.dtype if np.issubdtype(z.dtype, np.floating) else np.dtype(np.float64)
+
+
 def relu(z):
     """relu(z) = max(z, 0)."""
     return np.maximum(np.asarray(z), 0)
@@ -15,7 +20,8 @@ def relu(z):
 
 def relu_grad(z):
     """relu'(z) = 1 for z > 0, else 0."""
-    return np.where(np.asarray(z) > 0, 1.0, 0.0)
+    z = np.asarray(z)
+    return (z > 0).astype(_float_dtype(z))
 
 
 def sigmoid(z):
@@ -55,7 +61,9 @@ def leaky_relu(z, alpha=0.01):
 
 def leaky_relu_grad(z, alpha=0.01):
     """leaky_relu'(z) = 1 for z > 0, else α."""
-    return np.where(np.asarray(z) > 0, 1.0, float(alpha))
+    z = np.asarray(z)
+    dtype = _float_dtype(z)
+    return np.where(z > 0, dtype.type(1.0), dtype.type(alpha))
 
 
 def linear(z):
@@ -65,7 +73,8 @@ def linear(z):
 
 def linear_grad(z):
     """The identity's derivative: ones."""
-    return np.ones_like(np.asarray(z), dtype=float)
+    z = np.asarray(z)
+    return np.ones_like(z, dtype=_float_dtype(z))
 
 
 def softmax(z, axis=-1):
@@ -75,7 +84,8 @@ def softmax(z, axis=-1):
     exponent ≤ 0, so nothing overflows. Its derivative is a Jacobian, not an elementwise
     function; with cross-entropy the combined gradient is simply p − y.
     """
-    z = np.asarray(z, dtype=float)
+    z = np.asarray(z)
+    z = z.astype(_float_dtype(z), copy=False)
     with np.errstate(under="ignore"):
         e = np.exp(z - np.max(z, axis=axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True)
@@ -88,6 +98,30 @@ ACTIVATIONS = {
     "tanh": (tanh, tanh_grad),
     "leaky_relu": (leaky_relu, leaky_relu_grad),
     "linear": (linear, linear_grad),
+}
+
+
+# The same derivatives written with the output a = f(z), which a network's forward pass has
+# already computed, so its backward pass need not evaluate f again. relu and leaky relu read
+# the sign of a: a > 0 exactly where z > 0 (for a slope α > 0).
+
+
+def sigmoid_grad_from_output(a):
+    """sigmoid'(z) = a·(1 − a) with a = sigmoid(z)."""
+    return a * (1.0 - a)
+
+
+def tanh_grad_from_output(a):
+    """tanh'(z) = 1 − a² with a = tanh(z)."""
+    return 1.0 - a * a
+
+
+DERIVATIVES_FROM_OUTPUT = {
+    "relu": relu_grad,
+    "sigmoid": sigmoid_grad_from_output,
+    "tanh": tanh_grad_from_output,
+    "leaky_relu": leaky_relu_grad,
+    "linear": linear_grad,
 }
 
 

@@ -13,16 +13,18 @@ in torch; the gradient checks build the same layers in float64.
 """
 
 import time
+from collections.abc import MutableMapping
 
 import numpy as np
 from tqdm.auto import tqdm  # a widget in Jupyter (nothing on stderr), text on stderr elsewhere
 
 from . import checks
-from .activations import get_activation
+from .activations import DERIVATIVES_FROM_OUTPUT, get_activation
 from .averaging import WeightEMA
 from .init import MAX_SIZE, _as_generator, get_initializer
 from .losses import softmax_cross_entropy  # lives in losses; nn.softmax_cross_entropy still works
 from .optimizers import OPTIMIZERS, check_hyperparameters, get_optimizer
+from .threads import TRAINING_BLAS_THREADS, check_threads, limit_blas_threads
 
 # ---------------------------------------------------------------------------
 # Layers
@@ -74,15 +76,17 @@ class Activation:
     def __init__(self, name):
         self.name = name
         self.fn, self.fn_grad = get_activation(name)
+        self.fn_grad_from_output = DERIVATIVES_FROM_OUTPUT[name]
         self.params, self.grads = {}, {}
 
     def forward(self, X, training=True):
         self.Z = X
-        return self.fn(X)
+        self.A = self.fn(X)
+        return self.A
 
     def backward(self, dY):
-        """dz = da · f'(z)."""
-        return dY * self.fn_grad(self.Z)
+        """dz = da · f'(z), with f'(z) computed from the output a = f(z) kept by ``forward``."""
+        return dY * self.fn_grad_from_output(self.A)
 
 
 class BatchNorm1D:
@@ -136,6 +140,104 @@ class BatchNorm1D:
         return self.params["gamma"] / (m * self.sigma) * (m * dY - dbeta - self.x_hat * dgamma)
 
 
+class _LayerDicts(MutableMapping):
+    """The ``params`` (or ``grads``) of several layers seen as one dict, keys "i.name".
+
+    Reading ``d["0.W"]`` reads ``layers[0].params["W"]``; assigning it (as ``train`` does after
+    a step) writes there, so the layers inside keep their own arrays.
+    """
+
+    def __init__(self, layers, attribute):
+        self._layers, self._attribute = layers, attribute
+
+    def _split(self, key):
+        index, _, name = key.partition(".")
+        try:
+            return getattr(self._layers[int(index)], self._attribute), name
+        except (ValueError, IndexError):
+            raise KeyError(key) from None
+
+    def __getitem__(self, key):
+        inner, name = self._split(key)
+        return inner[name]
+
+    def __setitem__(self, key, value):
+        inner, name = self._split(key)
+        if name not in inner:
+            raise KeyError(key)
+        inner[name] = value
+
+    def __delitem__(self, key):
+        raise TypeError("the parameters of a layer cannot be removed")
+
+    def __iter__(self):
+        for i, layer in enumerate(self._layers):
+            for name in getattr(layer, self._attribute):
+                yield f"{i}.{name}"
+
+    def __len__(self):
+        return sum(len(getattr(layer, self._attribute)) for layer in self._layers)
+
+
+class Residual:
+    """A skip connection around a few layers: Y = X + F(X), F the ``layers`` in turn.
+
+    F must keep the shape of X (``Residual([Dense(64, 64), Activation("relu")])``). Backward:
+    dL/dX = dL/dY + (dL/dY sent back through F). The first term is the identity's: however
+    small F's derivative, the gradient reaches the layers below undiminished, along a linear
+    path. ``params`` and ``grads`` hold those of the inner layers, keys "i.name" ("0.W").
+    """
+
+    def __init__(self, layers):
+        self.layers = list(layers)
+        if not self.layers:
+            raise ValueError("Residual needs at least one layer inside")
+        self._params = _LayerDicts(self.layers, "params")
+        self.grads = _LayerDicts(self.layers, "grads")
+
+    @property
+    def params(self):
+        return self._params
+
+    @params.setter
+    def params(self, values):
+        # ``block.params = saved`` (putting weights back) writes into the layers inside.
+        values = dict(values)
+        if set(values) != set(self._params):
+            raise ValueError(f"Residual params need the keys {sorted(self._params)}, "
+                             f"got {sorted(values)}")
+        for key, value in values.items():
+            self._params[key] = value
+
+    def forward(self, X, training=True):
+        F = X
+        for layer in self.layers:
+            F = layer.forward(F, training=training)
+        if F.shape != X.shape:
+            raise ValueError(f"the layers inside a Residual turn shape {X.shape} into "
+                             f"{F.shape}; X + F(X) needs them equal")
+        return X + F
+
+    def backward(self, dY):
+        dF = dY
+        for layer in reversed(self.layers):
+            dF = layer.backward(dF)
+        return dY + dF
+
+    def __repr__(self):
+        return f"Residual({' → '.join(_layer_name(layer) for layer in self.layers)})"
+
+
+def _layer_name(layer):
+    if isinstance(layer, Dense):
+        return "Dense({}, {})".format(*layer.params["W"].shape)
+    if isinstance(layer, Activation):
+        return layer.name
+    if isinstance(layer, Residual):
+        return repr(layer)
+    return type(layer).__name__
+
+
 # ---------------------------------------------------------------------------
 # The network
 # ---------------------------------------------------------------------------
@@ -173,31 +275,34 @@ class MLP:
         return float(np.mean(self.predict(X) == y))
 
     def __repr__(self):
-        names = []
-        for layer in self.layers:
-            if isinstance(layer, Dense):
-                names.append("Dense({}, {})".format(*layer.params["W"].shape))
-            elif isinstance(layer, Activation):
-                names.append(layer.name)
-            else:
-                names.append(type(layer).__name__)
-        return f"MLP({' → '.join(names)})"
+        return f"MLP({' → '.join(_layer_name(layer) for layer in self.layers)})"
 
 
 def make_mlp(sizes=(784, 200, 10), activation="sigmoid", batchnorm=False,
-             init="glorot_uniform", rng=None, dtype=np.float32):
+             init="glorot_uniform", rng=None, dtype=np.float32, residual=False):
     """Dense → activation [→ BatchNorm1D] for every hidden layer, then a Dense to the logits.
 
     The defaults are the lecture's MNIST network 784 → 200 (sigmoid) → 10;
     ``batchnorm=True`` gives its BatchNorm variant FC1 → sigmoid → BN → FC2.
+
+    ``residual=True`` adds skip connections and nothing else: the same layers, drawn in the same
+    order, but wherever a hidden Dense keeps the width, the activation [and BatchNorm] before it
+    and the Dense itself become one :class:`Residual` block, h ← h + Dense(f(h)). The input
+    layer and the output layer stay outside: 784 → 64 → 64 → 10 becomes
+    Dense(784, 64) → Residual(f → Dense(64, 64)) → f → Dense(64, 10).
     """
     rng = np.random.default_rng(rng)
-    layers = []
-    for n_in, n_out in zip(sizes[:-2], sizes[1:-1], strict=True):
-        layers += [Dense(n_in, n_out, init, rng, dtype), Activation(activation)]
-        if batchnorm:
-            layers.append(BatchNorm1D(n_out, dtype=dtype))
-    layers.append(Dense(sizes[-2], sizes[-1], init, rng, dtype))
+    if len(sizes) == 2:
+        return MLP([Dense(sizes[0], sizes[1], init, rng, dtype)])
+
+    def after_hidden(width):  # what follows a hidden Dense layer
+        return [Activation(activation)] + ([BatchNorm1D(width, dtype=dtype)] if batchnorm else [])
+
+    layers = [Dense(sizes[0], sizes[1], init, rng, dtype)]
+    for n_in, n_out in zip(sizes[1:-2], sizes[2:-1], strict=True):
+        block = after_hidden(n_in) + [Dense(n_in, n_out, init, rng, dtype)]
+        layers += [Residual(block)] if residual and n_in == n_out else block
+    layers += after_hidden(sizes[-2]) + [Dense(sizes[-2], sizes[-1], init, rng, dtype)]
     return MLP(layers)
 
 
@@ -216,9 +321,24 @@ def _n_classes(model):
     return last.params["W"].shape[1]
 
 
+def all_layers(model):
+    """Every layer of ``model`` from input to output, those inside a Residual block included."""
+    found = []
+    for layer in model.layers:
+        found.append(layer)
+        if isinstance(layer, Residual):
+            found += all_layers(layer)
+    return found
+
+
+def _leaf_layers(model):
+    # The layers that own arrays: a Residual block only shows its inner layers' params.
+    return [layer for layer in all_layers(model) if not isinstance(layer, Residual)]
+
+
 def _min_batch(model):
     """The smallest batch the model can train on: BatchNorm needs two rows to normalize."""
-    return 2 if any(isinstance(layer, BatchNorm1D) for layer in model.layers) else 1
+    return 2 if any(isinstance(layer, BatchNorm1D) for layer in all_layers(model)) else 1
 
 
 def _check_features(name, x, n_features, dtype):
@@ -323,6 +443,10 @@ def _check_settings(step, hyperparams, dtype):
     The course's own step functions check their values: one step on a throw-away array runs
     those checks. A step function of one's own is left to check its values when first used.
     """
+    if step.needs:
+        raise ValueError(f"optimizer {step.name!r} needs {', '.join(step.needs)} of a whole loss "
+                         "surface, which minibatch training does not have; use a first-order "
+                         "optimizer (sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam)")
     check_hyperparameters(step, hyperparams)
     if OPTIMIZERS.get(step.name) is step:
         first = {name: value(0) if callable(value) else value
@@ -367,17 +491,18 @@ def _snapshot(model):
     """
     return [(dict(layer.params), {name: value for name, value in vars(layer).items()
                                   if isinstance(value, np.ndarray)})
-            for layer in model.layers]
+            for layer in _leaf_layers(model)]
 
 
 def _restore(model, snapshot):
-    for layer, (params, arrays) in zip(model.layers, snapshot, strict=True):
+    for layer, (params, arrays) in zip(_leaf_layers(model), snapshot, strict=True):
         layer.params = dict(params)
         vars(layer).update(arrays)
 
 
 def _all_finite(model):
-    return all(np.isfinite(p).all() for layer in model.layers for p in layer.params.values())
+    return all(np.isfinite(p).all() for layer in _leaf_layers(model)
+               for p in layer.params.values())
 
 
 def _divergence_notice(where, reason):
@@ -392,7 +517,8 @@ def _divergence_notice(where, reason):
 
 
 def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", epochs=20,
-          batch_size=64, seed=0, progress=True, ema=None, **hyperparams):
+          batch_size=64, seed=0, progress=True, ema=None, blas_threads=TRAINING_BLAS_THREADS,
+          **hyperparams):
     """Train ``model`` by minibatch steps of a course optimizer; return the per-epoch history.
 
     ``optimizer`` is a name in ``OPTIMIZERS`` or a step function, ``hyperparams`` its settings
@@ -413,6 +539,8 @@ def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", ep
     before that step (all finite), and the epoch it stopped in has an entry if any of its
     batches was done. ``progress``: True for a progress bar (a widget in Jupyter), a text to
     label it, or False for none (a divergence notice is printed all the same).
+    ``blas_threads``: numpy's BLAS threads while training (see :mod:`course_utils.threads`; None
+    leaves them as they are); the results do not depend on it beyond rounding.
 
     Any hyper-parameter may be a schedule (see :mod:`course_utils.schedules`): a function of the
     optimizer step counter t = 0, 1, 2, ..., which counts batches over all epochs (t = 0 is the
@@ -430,6 +558,7 @@ def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", ep
     x_train, y_train, x_test, y_test, epochs, batch_size, seed = _check_training_inputs(
         model, x_train, y_train, x_test, y_test, epochs, batch_size, seed)
     _check_settings(step, hyperparams, x_train.dtype)
+    threads = check_threads(blas_threads)
     schedules = {name: value for name, value in hyperparams.items() if callable(value)}
     t = 0  # optimizer steps so far: what a schedule is a function of
     average = None if ema is None else WeightEMA(model, ema)
@@ -443,7 +572,8 @@ def train(model, x_train, y_train, x_test=None, y_test=None, optimizer="sgd", ep
     first_loss, good, notice = None, _snapshot(model), None
     desc = progress if isinstance(progress, str) else step.name
     # Overflow on the way to a divergence is not worth a warning: the check below reports it.
-    with (tqdm(total=epochs * len(bounds), desc=desc, unit="batch", disable=not progress) as bar,
+    with (limit_blas_threads(threads),
+          tqdm(total=epochs * len(bounds), desc=desc, unit="batch", disable=not progress) as bar,
           np.errstate(over="ignore", invalid="ignore", divide="ignore")):
         for epoch in range(epochs):
             start = time.perf_counter()

@@ -11,6 +11,7 @@ and trains the MNIST network.
 """
 
 import inspect
+import math
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
@@ -27,20 +28,33 @@ from .curvature import bfgs, coordinate_descent, lbfgs, newton
 # network stays float32 even when a hyper-parameter arrives as np.float64.
 
 
+# A training run checks the same settings thousands of times: a plain float inside the range
+# passes at once, anything else goes through the full check and its error message.
+
+
 def _check_lr(lr):
+    if type(lr) is float and 0.0 <= lr < math.inf:
+        return lr
     return checks.real("lr", lr, low=0)
 
 
 def _check_decay(name, value):
+    if type(value) is float and 0.0 <= value < 1.0:
+        return value
     return checks.real(name, value, low=0, high=1, high_open=True)
 
 
 def _check_eps(eps):
+    if type(eps) is float and 0.0 < eps < math.inf:
+        return eps
     return checks.real("eps", eps, low=0, low_open=True)
 
 
 def _as_float(params, grad):
     # Keep the caller's float precision (float32 for the MNIST network); integers become float64.
+    if (type(params) is np.ndarray and type(grad) is np.ndarray and params.dtype == grad.dtype
+            and params.dtype.kind == "f" and params.shape == grad.shape):
+        return params, grad  # the usual case, a training step: nothing to convert
     for name, value in (("params", params), ("grad", grad)):
         if isinstance(value, (str, bytes)) or value is None:
             raise TypeError(f"{name} must be a numeric array, got {checks.describe(value)}")
@@ -78,6 +92,16 @@ def _state(state, key, params, default=0.0):
 # ---------------------------------------------------------------------------
 # Step functions
 # ---------------------------------------------------------------------------
+
+# The adaptive steps below make several passes over every parameter array; they write each
+# pass into the fresh arrays they return (``out=``), the new θ serving as scratch space until
+# its last line, so they allocate little more than their results and never write into what
+# they were given. (SGD and the momentum steps make too few passes for this to pay.)
+
+
+def _result(new):
+    # A 0-d input (the 1-D examples) gives a number back, as plain numpy arithmetic would.
+    return new if new.ndim else new[()]
 
 
 def sgd(params, grad, state, *, lr=0.01):
@@ -121,8 +145,15 @@ def adagrad(params, grad, state, *, lr=0.01, eps=1e-10):
     lr = _check_lr(lr)
     eps = _check_eps(eps)
     params, grad = _as_float(params, grad)
-    G = _state(state, "G", params) + grad * grad
-    return params - lr * grad / (np.sqrt(G) + eps), {"G": G}
+    G_old, new = _state(state, "G", params), np.empty_like(params)
+    G = np.multiply(grad, grad)
+    G += G_old  # G = G + g²
+    np.sqrt(G, out=new)
+    new += eps
+    np.divide(grad, new, out=new)
+    new *= lr  # η·g / (√G + ε)
+    np.subtract(params, new, out=new)
+    return _result(new), {"G": G}
 
 
 def rmsprop(params, grad, state, *, lr=0.01, gamma=0.99, eps=1e-8):
@@ -131,8 +162,16 @@ def rmsprop(params, grad, state, *, lr=0.01, gamma=0.99, eps=1e-8):
     gamma = _check_decay("gamma", gamma)
     eps = _check_eps(eps)
     params, grad = _as_float(params, grad)
-    s = gamma * _state(state, "s", params) + (1.0 - gamma) * grad * grad
-    return params - lr * grad / (np.sqrt(s) + eps), {"s": s}
+    s_old, new = _state(state, "s", params), np.empty_like(params)
+    s = np.multiply(grad, grad)
+    s *= 1.0 - gamma
+    s += np.multiply(s_old, gamma, out=new)  # E[g²] = γ·E[g²] + (1 − γ)·g²
+    np.sqrt(s, out=new)
+    new += eps
+    np.divide(grad, new, out=new)
+    new *= lr  # η·g / (√E[g²] + ε)
+    np.subtract(params, new, out=new)
+    return _result(new), {"s": s}
 
 
 def adadelta(params, grad, state, *, rho=0.9, eps=1e-6, lr=1.0):
@@ -146,11 +185,21 @@ def adadelta(params, grad, state, *, rho=0.9, eps=1e-6, lr=1.0):
     rho = _check_decay("rho", rho)
     eps = _check_eps(eps)
     params, grad = _as_float(params, grad)
-    r = rho * _state(state, "r", params) + (1.0 - rho) * grad * grad
-    u = _state(state, "u", params, np.zeros_like(grad))
-    delta = np.sqrt(u + eps) / np.sqrt(r + eps) * grad
-    u = rho * u + (1.0 - rho) * delta * delta
-    return params - lr * delta, {"r": r, "u": u}
+    r_old, u_old = _state(state, "r", params), _state(state, "u", params)
+    new = np.empty_like(params)
+    r = np.multiply(grad, grad)
+    r *= 1.0 - rho
+    r += np.multiply(r_old, rho, out=new)  # r = ρ·r + (1 − ρ)·g²
+    delta = np.add(u_old, eps, out=np.empty_like(params))
+    delta /= np.add(r, eps, out=new)
+    np.sqrt(delta, out=delta)  # one square root: √(u + ε) / √(r + ε) = √((u + ε) / (r + ε))
+    delta *= grad  # Δ
+    u = np.multiply(delta, delta)
+    u *= 1.0 - rho
+    u += np.multiply(u_old, rho, out=new)  # u = ρ·u + (1 − ρ)·Δ²
+    np.multiply(delta, lr, out=new)
+    np.subtract(params, new, out=new)  # θ − lr·Δ
+    return _result(new), {"r": r, "u": u}
 
 
 def adam(params, grad, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
@@ -164,13 +213,23 @@ def adam(params, grad, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
     beta2 = _check_decay("beta2", beta2)
     eps = _check_eps(eps)
     params, grad = _as_float(params, grad)
-    m = beta1 * _state(state, "m", params) + (1.0 - beta1) * grad
-    n = beta2 * _state(state, "n", params) + (1.0 - beta2) * grad * grad
-    t = checks.whole("state['t']", state.get("t", 0), low=0) + 1
-    m_hat = m / (1.0 - beta1**t)
-    n_hat = n / (1.0 - beta2**t)
-    return params - lr * m_hat / (np.sqrt(n_hat) + eps), {"m": m, "n": n, "t": t}
-
+    m_old, n_old = _state(state, "m", params), _state(state, "n", params)
+    t = state.get("t", 0)
+    t = (t if type(t) is int and t >= 0 else checks.whole("state['t']", t, low=0)) + 1
+    new = np.empty_like(params)
+    m = np.multiply(grad, 1.0 - beta1)
+    m += np.multiply(m_old, beta1, out=new)  # m = β₁·m + (1 − β₁)·g
+    n = np.multiply(grad, grad)
+    n *= 1.0 - beta2
+    n += np.multiply(n_old, beta2, out=new)  # n = β₂·n + (1 − β₂)·g²
+    np.sqrt(n, out=new)
+    new /= math.sqrt(1.0 - beta2**t)
+    new += eps  # √n̂ + ε
+    np.divide(m, new, out=new)
+    new *= 1.0 / (1.0 - beta1**t)
+    new *= lr  # η·m̂ / (√n̂ + ε); on its own, so an overflow is numpy's (and says so)
+    np.subtract(params, new, out=new)
+    return _result(new), {"m": m, "n": n, "t": t}
 
 
 # ---------------------------------------------------------------------------

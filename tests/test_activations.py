@@ -5,6 +5,7 @@ import pytest
 
 from course_utils.activations import (
     ACTIVATIONS,
+    DERIVATIVES_FROM_OUTPUT,
     get_activation,
     leaky_relu,
     leaky_relu_grad,
@@ -97,3 +98,43 @@ def test_every_activation_has_a_colour_of_its_own():
 
     assert set(ACTIVATION_COLORS) == set(ACTIVATIONS)
     assert len(set(ACTIVATION_COLORS.values())) == len(ACTIVATION_COLORS)
+
+
+# --- dtypes: a float32 network must stay float32 ---------------------------------------------
+
+ALL_FUNCTIONS = [(f"{name}{part}", fn) for name, pair in ACTIVATIONS.items()
+                 for part, fn in zip(("", "_grad"), pair, strict=True)]
+ALL_FUNCTIONS += [(f"{name}_from_output", fn) for name, fn in DERIVATIVES_FROM_OUTPUT.items()]
+ALL_FUNCTIONS += [("softmax", softmax)]
+
+
+@pytest.mark.parametrize("name, fn", ALL_FUNCTIONS, ids=[n for n, _ in ALL_FUNCTIONS])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float_dtype_in_is_dtype_out(name, fn, dtype):
+    z = (Z.reshape(1, -1) * np.ones((3, 1))).astype(dtype)
+    out = fn(z)
+    assert out.dtype == dtype and out.shape == z.shape
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_derivatives_of_integer_input_are_float64(name):
+    _, f_grad = ACTIVATIONS[name]
+    assert f_grad(np.array([-2, 0, 3])).dtype == np.float64
+
+
+def test_leaky_relu_grad_keeps_float32_for_any_slope():
+    out = leaky_relu_grad(np.array([-1.0, 2.0], np.float32), alpha=np.float64(0.3))
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, [0.3, 1.0], rtol=1e-7)
+
+
+# --- the derivative from the output equals the derivative from the input ----------------------
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_derivative_from_output_equals_derivative(name):
+    assert set(DERIVATIVES_FROM_OUTPUT) == set(ACTIVATIONS)
+    f, f_grad = ACTIVATIONS[name]
+    z = np.concatenate([Z, [-30.0, 30.0, 0.0]])  # saturated ends, and relu's kink
+    np.testing.assert_allclose(DERIVATIVES_FROM_OUTPUT[name](f(z)), f_grad(z), rtol=1e-12,
+                               atol=1e-15)

@@ -337,3 +337,38 @@ def test_a_last_step_that_overflows_is_caught_at_the_end_of_the_epoch(digits, ca
     assert "its last step made some weights infinite or NaN" in out
     assert all_finite(model)
     assert len(history["loss"]) == 1 and history["test_accuracy"][0] is not None
+
+
+def test_a_diverging_residual_network_gets_back_every_array_inside_its_blocks(capsys):
+    """BatchNorm inside a Residual block: its running statistics go back with the weights."""
+    from course_utils.nn import MLP, Activation, BatchNorm1D, Dense, Residual
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, 6)).astype(np.float32)
+    y = rng.integers(0, 3, 64)
+    block_norm = BatchNorm1D(6)
+    model = MLP([Dense(6, 6, rng=0), Residual([Dense(6, 6, rng=1), block_norm,
+                                               Activation("relu")]), Dense(6, 3, rng=2)])
+    history = train(model, X, y, epochs=3, batch_size=63, progress=False, lr=1e4)
+    assert history["diverged"] is not None
+    assert "diverged" in capsys.readouterr().out
+    assert np.isfinite(block_norm.running_var).all() and np.isfinite(block_norm.running_mean).all()
+    assert all(np.isfinite(p).all() for p in block_norm.params.values())
+
+
+def test_batchnorm_inside_a_residual_block_keeps_the_last_batch_above_one_row():
+    from course_utils.nn import MLP, BatchNorm1D, Dense, Residual
+
+    rng = np.random.default_rng(0)
+    model = MLP([Dense(4, 4, rng=0), Residual([Dense(4, 4, rng=1), BatchNorm1D(4)]),
+                 Dense(4, 2, rng=2)])
+    X = rng.standard_normal((65, 4)).astype(np.float32)
+    history = train(model, X, rng.integers(0, 2, 65), epochs=1, batch_size=64, progress=False)
+    assert history["diverged"] is None and len(history["loss"]) == 1
+
+
+@pytest.mark.parametrize("name", ["newton", "bfgs", "lbfgs", "coordinate_descent"])
+def test_train_refuses_steps_that_need_a_whole_surface(name):
+    X = np.zeros((8, 4), np.float32)
+    with pytest.raises(ValueError, match=f"optimizer '{name}' needs .*first-order optimizer"):
+        train(make_mlp((4, 3, 2), rng=0), X, np.zeros(8, int), optimizer=name, progress=False)
