@@ -40,6 +40,9 @@ def _check_eps(eps):
 
 def _as_float(params, grad):
     # Keep the caller's float precision (float32 for the MNIST network); integers become float64.
+    if (type(params) is np.ndarray and type(grad) is np.ndarray and params.dtype == grad.dtype
+            and params.dtype.kind == "f" and params.shape == grad.shape):
+        return params, grad  # already right: the common case, on every step of a path
     for name, value in (("params", params), ("grad", grad)):
         if isinstance(value, (str, bytes)) or value is None:
             raise TypeError(f"{name} must be a numeric array, got {checks.describe(value)}")
