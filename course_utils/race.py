@@ -22,22 +22,23 @@ from .exercises import LECTURE_SETTINGS
 from .optimizers import SliderRange, get_optimizer
 from .plotting import MARK_COLOR, PathArtists, draw_contour
 from .surfaces import SURFACES, get_surface
-from .trajectories import distance_to, train_2d
+from .trajectories import distance_to, steps_to_reach, train_2d
 from .widgets import MAX_EXPLORER_STEPS, Explorer, _slider_set, choose_backend
 
 __all__ = ["RACE_SETTINGS", "race_settings", "race_paths", "plot_race", "race_table",
-           "loss_gap", "race_explorer", "RaceExplorer", "RaceFigure"]
+           "basin_table", "loss_gap", "race_explorer", "RaceExplorer", "RaceFigure"]
 
 # The settings each optimizer starts from on each surface: chosen so that every optimizer
 # makes progress within a few hundred steps and none diverges, so a figure shows how the
-# methods differ rather than which one was tuned best. Missing entries are the record's defaults.
+# methods differ rather than which one was tuned best (SGD, Momentum and Nesterov stay inside
+# their linear stability limits at every minimum). Missing entries are the record's defaults.
 RACE_SETTINGS = {
     "ravine": LECTURE_SETTINGS,
     "rotated_ravine": LECTURE_SETTINGS,
     "rosenbrock": {
-        "sgd": {"lr": 0.002},
+        "sgd": {"lr": 0.0015},
         "momentum": {"lr": 0.002, "gamma": 0.9},
-        "nesterov": {"lr": 0.002, "gamma": 0.9},
+        "nesterov": {"lr": 0.001, "gamma": 0.9},
         "adagrad": {"lr": 0.5, "eps": 1e-6},
         "rmsprop": {"lr": 0.01, "gamma": 0.9, "eps": 1e-6},
         "adadelta": {"rho": 0.9, "eps": 1e-6, "lr": 5.0},
@@ -57,7 +58,7 @@ RACE_SETTINGS = {
         "momentum": {"lr": 0.005, "gamma": 0.9},
         "nesterov": {"lr": 0.005, "gamma": 0.9},
         "adagrad": {"lr": 1.0, "eps": 1e-6},
-        "rmsprop": {"lr": 0.1, "gamma": 0.9, "eps": 1e-6},
+        "rmsprop": {"lr": 0.03, "gamma": 0.9, "eps": 1e-6},
         "adadelta": {"rho": 0.9, "eps": 1e-6, "lr": 5.0},
         "adam": {"lr": 0.2, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
     },
@@ -263,7 +264,8 @@ class RaceFigure:
         self.step_line = self.loss_ax.axvline(steps, color=MARK_COLOR, lw=0.8, ls=":", zorder=2)
         (self.start_marker,) = self.ax.plot([], [], marker="o", ms=10, color="white",
                                             mec=MARK_COLOR, mew=1.6, ls="none", zorder=5)
-        self.step_title = self.loss_ax.set_title(" ")
+        # A static title: text drawn on every frame would cost more than all seven paths.
+        self.loss_ax.set_title("loss against step", fontsize="medium")
         self.loss_ax.set_yscale("log")
         self.loss_ax.set_xlim(0, steps)
         self.loss_ax.set_xlabel("step")
@@ -305,7 +307,6 @@ class RaceFigure:
             if hide:  # update() decided whether the path needs its "diverged" label
                 self.paths[name].note.set_visible(False)
         self.step_line.set_xdata([step, step])
-        self.step_title.set_text(f"loss, step {step} of {self.steps}")
         self.start_marker.set_data([start[0]], [start[1]])
 
     def dim(self, hidden):
@@ -318,8 +319,7 @@ class RaceFigure:
 
     def artists(self):
         """The artists that move, in drawing order."""
-        moving = [*self.loss_lines.values(), *self.loss_now.values(), self.step_line,
-                  self.step_title]
+        moving = [*self.loss_lines.values(), *self.loss_now.values(), self.step_line]
         moving += self.outlines.values()
         for artists in self.paths.values():
             moving += artists.artists()
@@ -344,31 +344,66 @@ def plot_race(optimizers, surface="ravine", steps=50, start=None, *, settings=No
     return figure, paths
 
 
-def race_table(paths, surface, tol=1e-2):
-    """A text table: where each path ended, its loss gap, which minimum and from which step.
+def _nearest_minimum(surface, point):
+    minima = np.array(surface.minima, dtype=float)
+    index = int(np.argmin(np.linalg.norm(minima - point, axis=1)))
+    return index, minima[index]
 
-    "reached" is the first step from which the path stays within ``tol`` of the minimum
-    nearest its end (Euclidean distance), "-" if it is not there at the end.
+
+def race_table(paths, surface, tol=1e-2):
+    """A text table of a race: where each path ended, how high, near which minimum, since when.
+
+    Columns: the end point; f − f* there; the minimum nearest the end; "settled", the step
+    from which the path stays within ``tol`` of that minimum ("-": not within it at the end);
+    "rms dist", the root-mean-square distance to that minimum over the second half of the
+    path (the size of the cloud a noisy path ends in).
     """
     surface = get_surface(surface)
     tol = checks.real("tol", tol, low=0, low_open=True)
-    lines = [f"{'optimizer':10s} {'end (x1, x2)':>20s} {'f - f*':>9s} {'nearest minimum':>18s}"
-             f" {f'within {tol:g} from step':>24s}"]
+    lines = [f"{'optimizer':10s} {'end (x1, x2)':>18s} {'f - f*':>9s} {'nearest minimum':>17s}"
+             f" {'settled':>8s} {'rms dist':>9s}"]
     for name, path in paths.items():
-        record = get_optimizer(name)
+        label = get_optimizer(name).label
         end = path[-1]
         if not np.all(np.isfinite(end)) or not surface.contains(end):
-            lines.append(f"{record.label:10s} {'diverged':>20s} {'-':>9s} {'-':>18s} {'-':>24s}")
+            lines.append(f"{label:10s} {'diverged':>18s}")
             continue
-        minima = np.array(surface.minima)
-        nearest = minima[np.argmin(np.linalg.norm(minima - end, axis=1))]
-        inside = distance_to(path, nearest) < tol
-        outside = np.flatnonzero(~inside)
-        reached = "-" if not inside[-1] else str(outside[-1] + 1 if outside.size else 0)
-        gap = loss_gap(path[-1:], surface)[0]
-        where = f"({end[0]:.3f}, {end[1]:.3f})"
-        at = f"({nearest[0]:.2f}, {nearest[1]:.2f})"
-        lines.append(f"{record.label:10s} {where:>20s} {gap:9.2g} {at:>18s} {reached:>24s}")
+        _, nearest = _nearest_minimum(surface, end)
+        settled = steps_to_reach(path, tol, target=nearest, stay=True)
+        cloud = np.sqrt(np.mean(distance_to(path[len(path) // 2:], nearest) ** 2))
+        lines.append(f"{label:10s} {f'({end[0]:.3f}, {end[1]:.3f})':>18s} "
+                     f"{loss_gap(path[-1:], surface)[0]:9.2g} "
+                     f"{f'({nearest[0]:.2f}, {nearest[1]:.2f})':>17s} "
+                     f"{'-' if settled is None else settled:>8} {cloud:9.2g}")
+    return "\n".join(lines)
+
+
+def basin_table(optimizers, surface, starts, steps=200, *, settings=None, tol=0.05):
+    """Which minimum each optimizer ends in, from each of ``starts``: a text table.
+
+    The minima of ``surface`` are lettered A, B, ... in the order of ``surface.minima``; "-"
+    means the path ended farther than ``tol`` from every minimum (or diverged).
+    """
+    surface = get_surface(surface)
+    tol = checks.real("tol", tol, low=0, low_open=True)
+    records = _check_optimizers(optimizers)
+    starts = [surface.check_start(p, name=f"starts[{i}]") for i, p in enumerate(starts)]
+    letters = [chr(ord("A") + i) for i in range(len(surface.minima))]
+    lines = ["minima: " + ", ".join(f"{letter} ({x:.2f}, {y:.2f})"
+                                    for letter, (x, y) in zip(letters, surface.minima,
+                                                              strict=True)),
+             f"{'start':>14s}  " + " ".join(f"{r.label:>9s}" for r in records)]
+    for start in starts:
+        paths = race_paths(records, surface, steps, start, settings=settings)
+        cells = []
+        for r in records:
+            end = paths[r.name][-1]
+            index, nearest = _nearest_minimum(surface, end) if np.all(np.isfinite(end)) else (
+                None, None)
+            close = index is not None and np.linalg.norm(end - nearest) < tol
+            cells.append(letters[index] if close else "-")
+        lines.append(f"{f'({start[0]:g}, {start[1]:g})':>14s}  " +
+                     " ".join(f"{c:>9s}" for c in cells))
     return "\n".join(lines)
 
 
