@@ -41,11 +41,12 @@ REGIONS = ("monotone", "oscillating", "diverging")
 # The map's window: lr up to the largest stable value of any γ < 1 (2·(1 + γ)/L → 4/L = 1).
 LR_MAX = 1.0
 GAMMA_MAX = 0.999
-MAP_FIGSIZE = (9.0, 4.3)
+MAP_FIGSIZE = (8.4, 4.2)  # inside JupyterLab's 848-pixel output column (see race.COLUMN_WIDTH)
 # Rates from 0.6 (about the best, 0.634) to 1 (no progress); diverging points are grey.
 RATE_RANGE = (0.6, 1.0)
 RATE_CMAP = "viridis_r"
 DIVERGING_COLOR = "#d9d9d9"
+LABEL_SIZE = 13  # points: the smallest text of the course's figures
 # |λ| = 1 computed from a square root can come out a few ulps above 1.
 _ROUNDING = 1e-12
 _HALO = [patheffects.withStroke(linewidth=3, foreground="white")]
@@ -184,19 +185,19 @@ def plot_momentum_map(ax=None, curvatures=RAVINE_CURVATURES, resolution=301, col
     for code, name in enumerate(REGIONS):
         if (codes == code).any():
             ax.annotate(name, _label_point(codes == code, lr, gamma), ha="center",
-                        va="center", fontsize="small", color=MARK_COLOR, zorder=3,
+                        va="center", fontsize=LABEL_SIZE, color=MARK_COLOR, zorder=3,
                         path_effects=_HALO)
     lr_star, gamma_star, rate_star = optimal_momentum(curvatures)
     lr_gd, rate_gd = best_gradient_descent(curvatures)
     ax.plot(lr_star, gamma_star, marker="*", ms=16, color="white", mec=MARK_COLOR, mew=1.4,
             ls="none", zorder=4)
     ax.annotate(f"optimum, rate {rate_star:.3f}", (lr_star, gamma_star), xytext=(8, 8),
-                textcoords="offset points", fontsize="small", color=MARK_COLOR, zorder=4,
+                textcoords="offset points", fontsize=LABEL_SIZE, color=MARK_COLOR, zorder=4,
                 path_effects=_HALO)
     ax.plot(lr_gd, 0.0, marker="o", ms=9, color="white", mec=MARK_COLOR, mew=1.4, ls="none",
             zorder=4, clip_on=False)
     ax.annotate(f"best GD, rate {rate_gd:.3f}", (lr_gd, 0.0), xytext=(8, 8),
-                textcoords="offset points", fontsize="small", color=MARK_COLOR, zorder=4,
+                textcoords="offset points", fontsize=LABEL_SIZE, color=MARK_COLOR, zorder=4,
                 path_effects=_HALO)
     ax.set_xlim(0.0, LR_MAX)
     ax.set_ylim(0.0, 1.0)
@@ -222,6 +223,7 @@ class MomentumMapExplorer(Explorer):
         super().__init__(figure, sliders, compute, draw, artists, backend, fixed)
         if self.backend == "ipympl":
             figure.canvas.mpl_connect("button_press_event", self._on_click)
+            self.view.toolbar_visible = False  # a click picks (lr, gamma); no zoom or pan
 
     def __repr__(self):
         return f"MomentumMapExplorer(sliders={list(self.sliders)}, backend={self.backend!r})"
@@ -268,7 +270,7 @@ def momentum_map_explorer(lr=0.61, gamma=0.42, steps=50, *, backend=None):
     draw_contour(path_ax, surface=surface)
     mark_point(path_ax, surface.start, "start")
     path = PathArtists(path_ax, surface.window, surface.f, record.color, marker=record.marker)
-    title = path_ax.set_title(" ", fontsize="small")
+    title = path_ax.set_title(" ", fontsize=LABEL_SIZE)
 
     def compute(**hp):
         return train_2d(record, steps=steps, surface=surface, **hp)

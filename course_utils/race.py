@@ -91,8 +91,12 @@ RACE_SETTINGS = {
     },
 }
 
-# 9 x 4.3 inches at dpi 100: fits a 900-pixel notebook column (JupyterLab, file browser open).
-RACE_FIGSIZE = (9.0, 4.3)
+# JupyterLab's output column in a 1280-pixel window with the file browser open is 848 pixels
+# wide: the race's controls and figure (8.4 x 4.5 inches at dpi 100) stay inside it.
+COLUMN_WIDTH = "840px"
+RACE_FIGSIZE = (8.4, 4.5)
+# Seven names at 13 pt in one row are wider than the figure: four to a row.
+LEGEND_COLUMNS = 4
 # The loss panel shows f - f* down to this value; lower values sit below its bottom edge.
 LOSS_FLOOR = 1e-10
 # Learning rates differ by a factor 1000 between surfaces: their race sliders are logarithmic.
@@ -104,7 +108,7 @@ OUTLINE_COLOR = "#303030"
 # Long paths carry about this many markers (the current point is always marked).
 MARKERS_PER_PATH = 40
 # Hyper-parameter sliders sit two to a row under the optimizer's tab.
-SLIDER_WIDTH = "440px"
+SLIDER_WIDTH = "410px"
 # Gradient noise is drawn from this seed unless told otherwise (the same sigma, the same paths).
 NOISE_SEED = 0
 
@@ -272,7 +276,8 @@ class RaceFigure:
         self.loss_ax.set_ylabel("$f - f^*$", labelpad=2)
         self.legend = figure.legend(
             handles=[self.paths[r.name].line for r in self.records], loc="outside upper center",
-            ncols=len(self.records), frameon=False, handlelength=1.6, columnspacing=1.0,
+            ncols=min(len(self.records), LEGEND_COLUMNS), frameon=False, handlelength=1.6,
+            columnspacing=1.2,
             handletextpad=0.4)
         self._background = []
         self.set_surface(surface)
@@ -465,15 +470,15 @@ class RaceExplorer(Explorer):
         self.surface_menu = widgets.Dropdown(options=options, value=surface.name,
                                              description="surface",
                                              style={"description_width": "55px"},
-                                             layout=widgets.Layout(width="230px"))
+                                             layout=widgets.Layout(width="220px"))
         low, high, step = NOISE_RANGE
         self.noise_slider = widgets.FloatSlider(
             value=noise, min=low, max=max(high, noise), step=step, description="noise σ",
             readout_format=".2f", style={"description_width": "60px"},
-            layout=widgets.Layout(width="330px"))
+            layout=widgets.Layout(width="320px"))
         self.step_slider = widgets.IntSlider(value=steps, min=0, max=steps, description="step",
                                              style={"description_width": "40px"},
-                                             layout=widgets.Layout(width="330px"))
+                                             layout=widgets.Layout(width="320px"))
         self.play = widgets.Play(value=steps, min=0, max=steps, interval=80,
                                  description="play", layout=widgets.Layout(width="auto"))
         widgets.jslink((self.play, "value"), (self.step_slider, "value"))
@@ -484,7 +489,7 @@ class RaceExplorer(Explorer):
                 self.start_sliders[name] = widgets.FloatSlider(
                     value=start[i], min=lo, max=hi, step=(hi - lo) / 200,
                     description=f"start {name}", readout_format=".2f",
-                    style={"description_width": "70px"}, layout=widgets.Layout(width="330px"))
+                    style={"description_width": "70px"}, layout=widgets.Layout(width="320px"))
 
         figure = Figure(figsize=RACE_FIGSIZE, layout="constrained")
         self._picture = RaceFigure(figure, records, surface, steps)
@@ -500,6 +505,8 @@ class RaceExplorer(Explorer):
         self.children = (self._layout(), self.view)
         if backend == "ipympl":
             figure.canvas.mpl_connect("button_press_event", self._on_click)
+            # A click starts the race; zoom and pan would take it, and the toolbar its width.
+            self.view.toolbar_visible = False
 
     def _layout(self):
         tabs = widgets.Tab(children=[
@@ -513,7 +520,7 @@ class RaceExplorer(Explorer):
                 widgets.HBox([self.play, self.step_slider])]
         if self.start_sliders:
             rows.append(widgets.HBox(list(self.start_sliders.values())))
-        return widgets.VBox([*rows, tabs], layout=widgets.Layout(width="900px"))
+        return widgets.VBox([*rows, tabs], layout=widgets.Layout(width=COLUMN_WIDTH))
 
     def __repr__(self):
         return (f"RaceExplorer(optimizers={list(self.sliders)}, surface={self.surface.name!r}, "
