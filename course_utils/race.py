@@ -99,8 +99,10 @@ RACE_FIGSIZE = (8.4, 4.5)
 LEGEND_COLUMNS = 4
 # The loss panel shows f - f* down to this value; lower values sit below its bottom edge.
 LOSS_FLOOR = 1e-10
-# Learning rates differ by a factor 1000 between surfaces: their race sliders are logarithmic.
+# Learning rates differ by a factor 1000 between surfaces: their race sliders are logarithmic,
+# from about 1e-4, in steps of 10^0.01 (2.3 %).
 SMALLEST_LR_EXPONENT = -4.0
+LR_STEP = 0.01
 # The gradient-noise slider: sigma from 0 to this, in these steps.
 NOISE_RANGE = (0.0, 5.0, 0.05)
 # The dark edge that keeps light path colours visible on the light contours.
@@ -417,18 +419,38 @@ def basin_table(optimizers, surface, starts, steps=200, *, settings=None, tol=0.
 # ---------------------------------------------------------------------------
 
 
+def _lowest_lr_exponent(lr):
+    """The log slider's lowest exponent (just below SMALLEST_LR_EXPONENT) whose grid holds lr.
+
+    The front end moves a slider's value onto its grid when it draws it and sends that value
+    back: 0.0015 would become 10^-2.82 = 0.00151 and the race would change by being shown.
+    """
+    if lr < 10.0**SMALLEST_LR_EXPONENT:
+        return SMALLEST_LR_EXPONENT  # below the slider: _make_slider says so
+    exponent = float(np.log10(lr))
+    return exponent - np.ceil((exponent - SMALLEST_LR_EXPONENT) / LR_STEP) * LR_STEP
+
+
 def _race_sliders(record, values):
     """Sliders for every hyper-parameter of ``record`` at ``values`` (lr on a log scale)."""
     ranges = {}
     if "lr" in record.defaults:
-        high = record.slider_range("lr").high
-        ranges["lr"] = SliderRange(SMALLEST_LR_EXPONENT, float(np.log10(high)), 0.01, log=True)
+        high = float(np.log10(record.slider_range("lr").high))
+        lr = values.get("lr", record.defaults["lr"])
+        ranges["lr"] = SliderRange(_lowest_lr_exponent(lr), high, LR_STEP, log=True)
     controls, fixed = _slider_set(record, values, ranges, list(record.defaults))
     if "lr" in controls:
         controls["lr"].readout_format = ".3g"
-    for slider in controls.values():  # two to a row in a 900-pixel column
+    for slider in controls.values():  # two to a row in the 840-pixel column
         slider.layout.width = SLIDER_WIDTH
     return controls, fixed
+
+
+def _move_slider(slider, value):
+    """Set a race slider to ``value``; a log slider's grid is moved to pass through it."""
+    if isinstance(slider, widgets.FloatLogSlider) and slider.description == "lr":
+        slider.min = _lowest_lr_exponent(value)
+    slider.value = value
 
 
 def _set_slider(slider, value, low=None, high=None):
@@ -489,7 +511,10 @@ class RaceExplorer(Explorer):
                 self.start_sliders[name] = widgets.FloatSlider(
                     value=start[i], min=lo, max=hi, step=(hi - lo) / 200,
                     description=f"start {name}", readout_format=".2f",
-                    style={"description_width": "70px"}, layout=widgets.Layout(width="320px"))
+                    style={"description_width": "70px"}, layout=widgets.Layout(width="320px"),
+                    # Sent on release only: the front end would round a start such as the
+                    # saddle's (-2, 0.001) onto the slider's grid, exactly onto the saddle's line.
+                    continuous_update=False)
 
         figure = Figure(figsize=RACE_FIGSIZE, layout="constrained")
         self._picture = RaceFigure(figure, records, surface, steps)
@@ -578,7 +603,7 @@ class RaceExplorer(Explorer):
             self.surface_menu.value = surface.name
             for name, sliders in self.sliders.items():
                 for hp, slider in sliders.items():
-                    slider.value = settings[name][hp]
+                    _move_slider(slider, settings[name][hp])
             for i, slider in enumerate(self.start_sliders.values()):
                 lo, hi = surface.window[i]
                 _set_slider(slider, float(self.start[i]), lo, hi)

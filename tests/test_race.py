@@ -227,6 +227,7 @@ def test_race_settings_fit_their_sliders_and_no_path_diverges(surface):
         for hp, value in settings[name].items():
             slider = race.sliders[name][hp]
             assert slider.value == value  # not clamped by the slider
+            _assert_on_the_grid(slider)
         path = race.trajectories[name]
         assert np.all(np.isfinite(path)) and SURFACES[surface].contains(path[-1]), name
         gap = loss_gap(path, surface)
@@ -246,6 +247,29 @@ def test_race_settings_are_stable_at_every_minimum(surface):
     assert settings["momentum"]["lr"] * highest < 2 * (1 + gamma)
     gamma = settings["nesterov"]["gamma"]
     assert settings["nesterov"]["lr"] * highest < 2 * (1 + gamma) / (1 + 2 * gamma)
+
+
+def _assert_on_the_grid(slider):
+    # A front end moves a value that is off the slider's grid onto it (and sends that back).
+    position = np.log10(slider.value) if slider.description == "lr" or "Log" in type(
+        slider).__name__ else slider.value
+    steps = (position - slider.min) / slider.step
+    assert steps == pytest.approx(round(steps), abs=1e-6), (slider.description, slider.value)
+
+
+def test_learning_rates_stay_on_their_log_grid_across_surfaces(race):
+    for surface in SURFACES:
+        race.surface_menu.value = surface
+        for name, sliders in race.sliders.items():
+            _assert_on_the_grid(sliders["lr"])
+            assert sliders["lr"].value == race_settings(surface, [name])[name]["lr"]
+            assert sliders["lr"].min <= -4.0
+
+
+def test_start_sliders_wait_for_release():
+    race = race_explorer(["sgd"], surface="saddle", steps=10, backend="image")
+    assert not any(s.continuous_update for s in race.start_sliders.values())
+    assert race.start_sliders["x2"].value == SURFACES["saddle"].start[1]
 
 
 def test_the_figure_fits_a_notebook_column(race):
