@@ -19,6 +19,7 @@ from .optimizers import (
     sgd,
 )
 from .plotting import plot_1d, plot_2d, use_style
+from .race import race_explorer
 from .surfaces import SURFACES, Surface, get_surface
 from .trajectories import train_1d, train_2d
 from .widgets import gradient_descent_1d_explorer, optimizer_explorer
@@ -43,6 +44,7 @@ __all__ = [
     "optimizer_explorer",
     "plot_1d",
     "plot_2d",
+    "race_explorer",
     "rmsprop",
     "sgd",
     "train_1d",

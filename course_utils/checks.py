@@ -10,6 +10,7 @@ Each check returns the value in the form the caller should use (a plain Python f
 so callers write ``lr = checks.real("lr", lr, low=0)`` and go on.
 """
 
+import math
 import numbers
 
 import numpy as np
@@ -30,6 +31,9 @@ def describe(value):
 
 
 def _as_number(name, value, kind):
+    # Step functions check their hyper-parameters on every step: plain numbers pass quickly.
+    if type(value) is float or type(value) is int:
+        return value
     # bool is an int to Python, but lr=True is always a mistake.
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be a {kind}, got {describe(value)}")
@@ -59,7 +63,7 @@ def real(name, value, *, low=None, high=None, low_open=False, high_open=False, f
     high_open=True)`` allows [0, 1). NaN is never allowed; infinity only with ``finite=False``.
     """
     number = float(_as_number(name, value, "real number"))
-    bad = np.isnan(number) or (finite and np.isinf(number))
+    bad = math.isnan(number) or (finite and math.isinf(number))
     if low is not None:
         bad = bad or number < low or (low_open and number == low)
     if high is not None:

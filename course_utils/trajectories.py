@@ -47,14 +47,20 @@ def _run(optimizer, steps, start, grad, hyperparams, *, extra=None, noise=0.0, s
         hp = {name: value(0) for name, value in scheduled.items()}
         with np.errstate(all="ignore"):
             record.step(point, np.zeros_like(point), dict(state), **(extra or {}), **hp)
+    # Paths are computed while a student waits on a slider: keep the per-step work small.
+    fixed = {**(extra or {}), **{k: v for k, v in hyperparams.items() if not callable(v)}}
+    changing = {k: v for k, v in hyperparams.items() if callable(v)}
     # A diverging run is part of the lesson: let it overflow to inf/nan without warnings.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for t in range(steps):
-            g = np.asarray(grad(*np.atleast_1d(point)), dtype=float).reshape(point.shape)
+            g = grad(*point) if point.ndim == 1 else grad(*np.atleast_1d(point))
+            if type(g) is not np.ndarray or g.dtype != np.float64 or g.shape != point.shape:
+                g = np.asarray(g, dtype=float).reshape(point.shape)
             if rng is not None:
                 g = g + rng.normal(0.0, noise, size=g.shape)
-            hp = {name: value(t) for name, value in scheduled.items()}
-            point, state = record.step(point, g, state, **(extra or {}), **hp)
+            hp = {**fixed, **{k: schedule(t) for k, schedule in changing.items()}} if changing \
+                else fixed
+            point, state = record.step(point, g, state, **hp)
             path[t + 1] = point
             if states is not None:
                 states.append(state)
