@@ -166,7 +166,9 @@ def _first_difference(fn, reference, case):
                 new_p, new_s = fn(mine_p, g, mine_s, **hp)
         except Exception as err:  # a student's code may fail in any way; report it
             return t + 1, [f"your function raised {type(err).__name__}: {err}"]
-        if not (np.array_equal(mine_p, frozen[0]) and np.array_equal(g, frozen[1])):
+        # equal_nan: a wrong step may already have produced NaN, and that is no mutation.
+        if not (np.array_equal(mine_p, frozen[0], equal_nan=True)
+                and np.array_equal(g, frozen[1], equal_nan=True)):
             return t + 1, ["your function changed params or grad in place; return new arrays"]
         if not isinstance(new_s, dict):
             return t + 1, [f"your function must return (params, state dict), got a state of "

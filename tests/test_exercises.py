@@ -33,7 +33,7 @@ def test_an_equivalent_convention_passes():
         ("adagrad", 0, "ε is inside the square root"),
         ("rmsprop", 0, "ε is inside the square root"),
         ("adam", 0, "the bias correction is missing"),
-        ("adam", 1, "1 − β·t"),
+        ("adam", 1, "the bias correction uses 1 − β·t; it is 1 − βᵗ"),
         ("adam", 2, "ε is inside the square root"),
         ("adadelta", 0, "inside both square roots"),
         ("momentum", 0, "not carried from step to step"),
