@@ -16,14 +16,23 @@ student's steps match one of the typical mistakes in ``MISTAKES`` exactly, the m
   putting ε inside or outside the square root makes a visible difference;
 * ``zero``: a gradient that is exactly zero in one coordinate (nothing may become NaN);
 * ``float32``: a (3, 4) float32 matrix of parameters, which must stay float32.
+
+``check_batchnorm_backward(my_backward)`` does the same for BatchNorm's backward pass: the
+student's ``my_backward(dY, X, gamma, eps)`` returns ``(dX, dgamma, dbeta)`` and is compared with
+:class:`course_utils.nn.BatchNorm1D` on several batches (``BATCHNORM_CASES``); the message names
+the output that differs first (dβ, dγ, then dX), by how much, and the mistake when it is one of
+``BATCHNORM_MISTAKES``.
 """
 
 import numpy as np
 
 from .functions import f_2d_grad
+from .gradcheck import relative_error
+from .nn import BatchNorm1D
 from .optimizers import get_optimizer
 
-__all__ = ["check_step", "LECTURE_SETTINGS", "MISTAKES"]
+__all__ = ["check_step", "LECTURE_SETTINGS", "MISTAKES", "check_batchnorm_backward",
+           "BATCHNORM_CASES", "BATCHNORM_MISTAKES"]
 
 # The settings the lectures use on f_2d (the same ones notebooks 05-10 show).
 LECTURE_SETTINGS = {
@@ -192,7 +201,9 @@ def _first_difference(fn, reference, case):
                 new_p, new_s = fn(mine_p, g, mine_s, **hp)
         except Exception as err:  # a student's code may fail in any way; report it
             return t + 1, [f"your function raised {type(err).__name__}: {err}"]
-        if not (np.array_equal(mine_p, frozen[0]) and np.array_equal(g, frozen[1])):
+        # equal_nan: a wrong step may already have produced NaN, and that is no mutation.
+        if not (np.array_equal(mine_p, frozen[0], equal_nan=True)
+                and np.array_equal(g, frozen[1], equal_nan=True)):
             return t + 1, ["your function changed params or grad in place; return new arrays"]
         if not isinstance(new_s, dict):
             return t + 1, [f"your function must return (params, state dict), got a state of "
@@ -260,3 +271,174 @@ def _hint(name, case, step, problems):
     if case == "float32" and not any(p.startswith("params are") for p in problems):
         return None
     return _HINTS.get(case)
+
+
+# ---------------------------------------------------------------------------
+# BatchNorm's backward pass
+# ---------------------------------------------------------------------------
+
+# Largest relative error (max |yours − expected| / max(|yours| + |expected|)) that still agrees:
+# another order of the same sums differs in the last digits.
+BATCHNORM_TOLERANCE = {np.dtype(np.float64): 1e-9, np.dtype(np.float32): 1e-4}
+
+
+def _batch(rng, m, scales, shifts, dtype):
+    X = rng.standard_normal((m, len(scales))) * scales + shifts
+    return X.astype(dtype)
+
+
+def _batchnorm_cases():
+    """(name, dY, X, gamma, eps) for every case, the same numbers on every call."""
+    rng = np.random.default_rng(12)
+    cases = []
+    scales, shifts = np.array([1.0, 3.0, 0.1, 10.0]), np.array([0.0, 5.0, -2.0, 1.0])
+    X = _batch(rng, 8, scales, shifts, np.float64)
+    cases.append(("8 x 4, features of different scales", X, rng.uniform(0.5, 2.0, 4)))
+    X = _batch(rng, 64, np.full(20, 1.0), np.zeros(20), np.float64)
+    cases.append(("64 x 20 (an MNIST-sized batch)", X, rng.uniform(0.5, 2.0, 20)))
+    X = _batch(rng, 2, np.ones(3), np.zeros(3), np.float64)
+    cases.append(("m = 2, the smallest batch", X, rng.uniform(0.5, 2.0, 3)))
+    X = _batch(rng, 6, np.ones(3), np.zeros(3), np.float64)
+    X[:, 1] = 4.0  # a feature with variance 0: only ε keeps σ above 0
+    cases.append(("a constant feature", X, rng.uniform(0.5, 2.0, 3)))
+    X = _batch(rng, 16, np.array([1.0, 2.0, 0.5]), np.array([0.0, -1.0, 3.0]), np.float32)
+    cases.append(("float32", X, rng.uniform(0.5, 2.0, 3).astype(np.float32)))
+    return [(name, rng.standard_normal(X.shape).astype(X.dtype), X, gamma.astype(X.dtype), 1e-5)
+            for name, X, gamma in cases]
+
+
+BATCHNORM_CASES = tuple(case[0] for case in _batchnorm_cases())
+
+
+def _library_backward(dY, X, gamma, eps):
+    layer = BatchNorm1D(X.shape[1], eps=eps, dtype=X.dtype)
+    layer.params["gamma"] = gamma.copy()
+    layer.forward(X)
+    dX = layer.backward(dY)
+    return dX, layer.grads["gamma"], layer.grads["beta"]
+
+
+# Typical mistakes, written out so a wrong answer can be recognised and named.
+
+
+def _normalize(X, eps, ddof=0):
+    mu = X.mean(axis=0)
+    sigma = np.sqrt(X.var(axis=0, ddof=ddof) + eps)
+    return (X - mu) / sigma, sigma
+
+
+def _bn_variant(ddof=0, mean_term=True, xhat_term=True, with_gamma=True, with_eps=True):
+    def backward(dY, X, gamma, eps):
+        m = len(X)
+        x_hat, sigma = _normalize(X, eps if with_eps else 0.0, ddof)
+        dbeta, dgamma = dY.sum(axis=0), (dY * x_hat).sum(axis=0)
+        inner = m * dY - (dbeta if mean_term else 0) - (x_hat * dgamma if xhat_term else 0)
+        return (gamma if with_gamma else 1) / (m * sigma) * inner, dgamma, dbeta
+    return backward
+
+
+BATCHNORM_MISTAKES = [
+    ("the mean term is missing: dX needs − Σ dY (x reaches the loss through μ too, "
+     "dμ = −Σ dx̂ / σ)", _bn_variant(mean_term=False)),
+    ("the term − x̂·Σ(dY·x̂) is missing: x reaches the loss through σ² too "
+     "(dσ² = −Σ dx̂·x̂ / 2σ²)", _bn_variant(xhat_term=False)),
+    ("the batch variance divides by m − 1 (unbiased); training normalizes with the batch's "
+     "own variance, divided by m (np.var's default ddof=0)", _bn_variant(ddof=1)),
+    ("γ is missing from dX: dx̂ = γ·dY, so dX carries the factor γ",
+     _bn_variant(with_gamma=False)),
+    ("ε is missing: normalize by √(σ² + ε), as the forward pass does (a constant feature "
+     "would divide by 0)", _bn_variant(with_eps=False)),
+]
+
+_BATCHNORM_HINTS = {
+    "dbeta": "dβ = Σ_i dy_i: the sum over the rows (axis=0), one number per feature",
+    "dgamma": "dγ = Σ_i dy_i·x̂_i with x̂ = (x − μ)/√(σ² + ε), summed over the rows",
+    "dX": "dX = γ/(m·√(σ² + ε)) · (m·dY − Σ dY − x̂·Σ(dY·x̂)), sums over the rows",
+}
+
+
+def _compare_output(name, yours, expected):
+    """None if ``yours`` agrees with ``expected`` (an array), else what differs."""
+    try:
+        yours = np.asarray(yours)
+    except Exception:  # anything that is not an array is reported
+        return f"{name} is not an array ({type(yours).__name__})"
+    if yours.shape != expected.shape:
+        return f"{name} has shape {yours.shape}, expected {expected.shape}"
+    if not np.issubdtype(yours.dtype, np.floating):
+        return f"{name} has dtype {yours.dtype}, expected {expected.dtype}"
+    if not np.all(np.isfinite(yours)):
+        return f"{name} contains NaN or inf"
+    error = relative_error(yours, expected)
+    if not error <= BATCHNORM_TOLERANCE[expected.dtype]:  # NaN (a mistake's 0/0) differs too
+        with np.errstate(all="ignore"):
+            diff = np.abs(yours.astype(float) - expected.astype(float))
+        index = tuple(int(i) for i in np.unravel_index(np.argmax(diff), diff.shape))
+        return (f"{name} differs: relative error {error:.2g}; largest difference at index "
+                f"{index}: yours {float(yours[index]):.8g}, expected {float(expected[index]):.8g}")
+    if yours.dtype != expected.dtype:
+        return f"{name} is {yours.dtype}, expected {expected.dtype} (mix in no float64 arrays)"
+    return None
+
+
+def _batchnorm_differences(fn, case, reference=_library_backward):
+    """What differs between ``fn`` and ``reference`` on one case: a list of (output, text)."""
+    _, dY, X, gamma, eps = case
+    frozen = (dY.copy(), X.copy(), gamma.copy())
+    try:
+        with np.errstate(all="ignore"):
+            result = fn(dY.copy(), X.copy(), gamma.copy(), eps)
+    except Exception as err:  # a student's code may fail in any way; report it
+        return [("call", f"your function raised {type(err).__name__}: {err}")]
+    if not (isinstance(result, tuple) and len(result) == 3):
+        return [("call", "your function must return a tuple (dX, dgamma, dbeta)")]
+    with np.errstate(all="ignore"):  # a known mistake may divide by 0
+        expected = reference(*frozen, eps)
+    problems = [(name, _compare_output(name, yours, wanted))
+                for name, yours, wanted in zip(("dbeta", "dgamma", "dX"),
+                                               (result[2], result[1], result[0]),
+                                               (expected[2], expected[1], expected[0]),
+                                               strict=True)]
+    return [(name, text) for name, text in problems if text]
+
+
+def check_batchnorm_backward(fn, *, verbose=True):
+    """Does ``fn`` compute BatchNorm's backward pass like :class:`course_utils.nn.BatchNorm1D`?
+
+    ``fn(dY, X, gamma, eps)`` gets the upstream gradient dY (m × n), the batch X the layer saw in
+    training mode, the scale γ (n,) and ε, and returns ``(dX, dgamma, dbeta)``. Every case of
+    ``BATCHNORM_CASES`` is tried; the first that differs is printed with the output that
+    differs first (dβ, dγ, then dX), by how much, and a hint or the name of a typical mistake.
+    Returns True when every case agrees, else False.
+    """
+    if not callable(fn):
+        raise TypeError(f"fn must be your backward function, got {type(fn).__name__}")
+    cases = _batchnorm_cases()
+    for case in cases:
+        problems = _batchnorm_differences(fn, case)
+        if not problems:
+            continue
+        if verbose:
+            name, dY, X, _, _ = case
+            print(f"BatchNorm backward: case '{name}' (m = {len(X)}, {X.shape[1]} features, "
+                  f"{X.dtype}) differs:")
+            for _, text in problems:
+                print(f"  {text}")
+            hint = _recognise_batchnorm(fn, case)
+            if hint is None and problems[0][0] in _BATCHNORM_HINTS:
+                hint = _BATCHNORM_HINTS[problems[0][0]]
+            if hint:
+                print(f"  hint: {hint}")
+        return False
+    if verbose:
+        print(f"BatchNorm backward: all {len(cases)} cases agree with course_utils.nn.BatchNorm1D "
+              f"({'; '.join(BATCHNORM_CASES)})")
+    return True
+
+
+def _recognise_batchnorm(fn, case):
+    """The description of a known mistake that gives exactly the student's outputs, if any."""
+    for description, wrong in BATCHNORM_MISTAKES:
+        if not _batchnorm_differences(fn, case, reference=wrong):
+            return description
+    return None

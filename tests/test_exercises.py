@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
-from course_utils.exercises import MISTAKES, check_step
+from course_utils.exercises import (
+    BATCHNORM_CASES,
+    BATCHNORM_MISTAKES,
+    MISTAKES,
+    check_batchnorm_backward,
+    check_step,
+)
 from course_utils.optimizers import OPTIMIZERS
 
 
@@ -26,7 +32,7 @@ MISTAKE_MESSAGES = [
     ("adagrad", 0, "ε is inside the square root"),
     ("rmsprop", 0, "ε is inside the square root"),
     ("adam", 0, "the bias correction is missing"),
-    ("adam", 1, "1 − β·t"),
+    ("adam", 1, "the bias correction uses 1 − β·t; it is 1 − βᵗ"),
     ("adam", 2, "ε is inside the square root"),
     ("adadelta", 0, "inside both square roots"),
     ("momentum", 0, "not carried from step to step"),
@@ -96,3 +102,87 @@ def test_an_attempt_written_in_another_form_passes(name):
 
     attempt = {"sgd": sgd_, "momentum": momentum_, "adagrad": adagrad_}[name]
     assert check_step(attempt, name, verbose=False)
+
+
+# ---------------------------------------------------------------------------
+# BatchNorm's backward pass
+# ---------------------------------------------------------------------------
+
+
+def step_by_step_backward(dY, X, gamma, eps):
+    """The six steps of notebook 12, one line each (another order of the same sums)."""
+    m = len(X)
+    mu = X.mean(axis=0)
+    var = ((X - mu) ** 2).mean(axis=0)
+    x_hat = (X - mu) / np.sqrt(var + eps)
+    dbeta, dgamma = dY.sum(axis=0), (dY * x_hat).sum(axis=0)
+    dx_hat = gamma * dY
+    dvar = np.sum(dx_hat * (X - mu), axis=0) * -0.5 * (var + eps) ** -1.5
+    dmu = -dx_hat.sum(axis=0) / np.sqrt(var + eps)
+    dX = dx_hat / np.sqrt(var + eps) + dvar * 2 * (X - mu) / m + dmu / m
+    return dX, dgamma, dbeta
+
+
+def test_a_correct_batchnorm_backward_passes(capsys):
+    assert check_batchnorm_backward(step_by_step_backward)
+    out = capsys.readouterr().out
+    assert f"all {len(BATCHNORM_CASES)} cases agree" in out and "float32" in out
+
+
+@pytest.mark.parametrize(
+    "index, output, expected",
+    [
+        (0, "dX differs", "the mean term is missing"),
+        (1, "dX differs", "x̂·Σ(dY·x̂) is missing"),
+        (2, "dgamma differs", "m − 1"),
+        (3, "dX differs", "γ is missing"),
+        (4, "dgamma differs", "ε is missing"),
+    ],
+)
+def test_typical_batchnorm_mistakes_fail_and_are_named(index, output, expected, capsys):
+    _, wrong = BATCHNORM_MISTAKES[index]
+    assert not check_batchnorm_backward(wrong)
+    out = capsys.readouterr().out
+    first_problem = out.splitlines()[1]
+    assert output in first_problem and "relative error" in first_problem
+    assert expected in out
+
+
+def test_batchnorm_checker_names_the_first_output_that_differs(capsys):
+    def wrong_dbeta(dY, X, gamma, eps):
+        dX, dgamma, dbeta = step_by_step_backward(dY, X, gamma, eps)
+        return dX, dgamma, dY.mean(axis=0)  # a mean where the sum belongs
+
+    assert not check_batchnorm_backward(wrong_dbeta)
+    out = capsys.readouterr().out
+    assert "dbeta differs" in out.splitlines()[1] and "dgamma" not in out
+    assert "hint: dβ = Σ_i dy_i" in out
+
+
+def test_batchnorm_checker_catches_float64_leaks_nan_and_bad_returns(capsys):
+    def in_float64(dY, X, gamma, eps):
+        return tuple(a.astype(np.float64) for a in step_by_step_backward(dY, X, gamma, eps))
+
+    def nan_for_constant_features(dY, X, gamma, eps):
+        dX, dgamma, dbeta = step_by_step_backward(dY, X, gamma, eps)
+        return np.where(X.std(axis=0) > 0, dX, np.nan), dgamma, dbeta
+
+    assert not check_batchnorm_backward(in_float64)
+    out = capsys.readouterr().out
+    assert "case 'float32'" in out and "dbeta is float64, expected float32" in out
+    assert not check_batchnorm_backward(nan_for_constant_features)
+    out = capsys.readouterr().out
+    assert "case 'a constant feature'" in out and "NaN or inf" in out
+    assert not check_batchnorm_backward(lambda dY, X, gamma, eps: dY)
+    assert "must return a tuple (dX, dgamma, dbeta)" in capsys.readouterr().out
+    with pytest.raises(TypeError, match="fn must be your backward function"):
+        check_batchnorm_backward("dX")
+
+
+def test_batchnorm_checker_leaves_its_cases_unchanged():
+    def mutating(dY, X, gamma, eps):
+        X -= X.mean(axis=0)  # changes only the copy it was given
+        return step_by_step_backward(dY, X, gamma, eps)
+
+    assert check_batchnorm_backward(mutating, verbose=False)
+    assert check_batchnorm_backward(step_by_step_backward, verbose=False)
