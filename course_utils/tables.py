@@ -1,9 +1,11 @@
 """Numbers as an aligned text table, so a notebook prints its results instead of re-reading them.
 
-``print_table(rows, columns)`` prints one line per row under a header; numbers are right-aligned
-and shown with 4 significant digits unless ``formats`` says otherwise (a format spec such as
-``".2f"`` or a function of the value), complex numbers as ``a±bi``, points as ``(x, y)``,
-text left-aligned.
+``print_table(rows, columns)`` prints one line per row under a header; a column with numbers is
+right-aligned, one of text left-aligned; whole numbers are shown as they are and other numbers
+with 4 significant digits unless ``formats`` says otherwise (a format spec such as ``".2f"`` or
+a function of the value, per column: a dict column → format, or a list in column order with None
+for the default), complex numbers as ``a±bi``, points as ``(x, y)``, None as "-".
+``format_table`` returns the same text instead of printing it.
 """
 
 import numbers
@@ -18,11 +20,15 @@ DEFAULT_FORMAT = ".4g"
 GAP = "  "
 
 
-def format_cell(value, spec=DEFAULT_FORMAT):
+def format_cell(value, spec=None):
     """One table cell: text as it is, numbers with ``spec``, complex as ``a±bi``, None as '-'.
 
-    A tuple, list or array (a point, a short vector) becomes ``(x, y, ...)``.
+    ``spec=None``: whole numbers as they are, others with 4 significant digits. A tuple, list or
+    array (a point, a short vector) becomes ``(x, y, ...)``.
     """
+    if spec is None:
+        is_whole = isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+        spec = "d" if is_whole else DEFAULT_FORMAT
     if callable(spec):
         return str(spec(value))
     if isinstance(value, np.ndarray) and value.ndim == 0:
@@ -47,12 +53,18 @@ def format_table(rows, columns, formats=None):
     """The table as text: a header line, a rule, one line per row.
 
     ``rows``: a sequence of rows, each a sequence with one value per column; ``columns``: the
-    header names; ``formats``: column name → format spec or function, for the columns that
-    should not use 4 significant digits.
+    header names; ``formats``: for the columns that should not use the default, a dict column
+    name → format spec or function, or a list with one entry per column (None: the default).
     """
     columns = [str(c) for c in columns]
     if not columns:
         raise ValueError("columns is empty: give the header names of the table")
+    if isinstance(formats, (list, tuple)):
+        if len(formats) != len(columns):
+            raise ValueError(f"formats has {len(formats)} entries, the table has {len(columns)} "
+                             f"columns ({', '.join(columns)})")
+        formats = {name: spec for name, spec in zip(columns, formats, strict=True)
+                   if spec is not None}
     formats = dict(formats or {})
     unknown = sorted(set(formats) - set(columns))
     if unknown:
@@ -60,7 +72,7 @@ def format_table(rows, columns, formats=None):
                          f"the columns are: {', '.join(map(repr, columns))}")
     if isinstance(rows, (str, bytes)) or not hasattr(rows, "__iter__"):
         raise TypeError(f"rows must be a sequence of rows, got {checks.describe(rows)}")
-    cells, right = [], [True] * len(columns)
+    cells, right = [], [False] * len(columns)
     for index, row in enumerate(rows):
         row = list(row)
         if len(row) != len(columns):
@@ -68,9 +80,9 @@ def format_table(rows, columns, formats=None):
                              f"{len(columns)} columns ({', '.join(columns)})")
         line = []
         for k, (name, value) in enumerate(zip(columns, row, strict=True)):
-            line.append(format_cell(value, formats.get(name, DEFAULT_FORMAT)))
-            if isinstance(value, str):
-                right[k] = False
+            line.append(format_cell(value, formats.get(name)))
+            if value is not None and not isinstance(value, str):
+                right[k] = True  # a column with numbers lines up on the right
         cells.append(line)
     widths = [max([len(name)] + [len(line[k]) for line in cells])
               for k, name in enumerate(columns)]

@@ -47,3 +47,20 @@ def test_bad_tables_are_named():
         format_table([], [])
     with pytest.raises(TypeError, match="rows must be a sequence of rows"):
         format_table(5, ["x"])
+
+
+def test_formats_as_a_list_in_column_order_and_whole_numbers_as_they_are():
+    table = format_table([("SGD", 71, 0.06219), ("Momentum*", None, np.float64(1.2e-102)),
+                          ("Adam", "never", 12345)],
+                         ["optimizer", "steps", "distance"], formats=[None, None, ".3g"])
+    assert table.splitlines() == [
+        "optimizer  steps  distance",
+        "---------  -----  --------",
+        "SGD           71    0.0622",
+        "Momentum*      -  1.2e-102",
+        "Adam       never  1.23e+04",
+    ]
+    assert format_table([(np.int64(3), 2.0 / 3.0, "x")], ["n", "ratio", "note"]).splitlines()[
+        2] == "3  0.6667  x"
+    with pytest.raises(ValueError, match="formats has 1 entries, the table has 2 columns"):
+        format_table([(1, 2)], ["a", "b"], formats=[".3g"])
