@@ -1,0 +1,405 @@
+"""JupyterLab in headless Chromium: open a notebook, Run All, find its explorers, drive them.
+
+Shared by the browser tests (``tests/browser``) and ``benchmarks/browser_latency.py``. The
+server runs on a scratch copy of the notebooks (nothing committed is touched), on a free port of
+127.0.0.1 with a token, with autosave and every network fetch of JupyterLab turned off. Chromium
+is Debian's ``/usr/bin/chromium`` driven by Playwright, kept off the network too.
+"""
+
+import contextlib
+import io
+import json
+import os
+import pathlib
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import numpy as np
+from PIL import Image
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+CHROMIUM = pathlib.Path("/usr/bin/chromium")
+# Failure screenshots land here (git-ignored); CI keeps the folder as the run's artifacts.
+ARTIFACTS = ROOT / "browser-artifacts"
+WINDOW = {"width": 1280, "height": 800}
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
+# A call of any course explorer: optimizer_explorer(, init_explorer(, race_explorer( ...
+EXPLORER_CALL = re.compile(r"^(?!\s*(def|import|from)\b).*\b[a-z0-9_]*explorer\(", re.M)
+WIDGET_ERRORS = ("Error displaying widget", "Failed to load model class", "Model not found")
+# JupyterLab's user settings for the run: no autosave, no news or update checks.
+LAB_SETTINGS = {
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/extensionmanager-extension/plugin.jupyterlab-settings": {"disclaimed": False},
+}
+
+
+def explorer_cells(notebook):
+    """Indices of the code cells of ``notebook`` (a path or a dict) that call an explorer."""
+    if not isinstance(notebook, dict):
+        notebook = json.loads(pathlib.Path(notebook).read_text())
+    return [i for i, cell in enumerate(notebook["cells"]) if cell["cell_type"] == "code"
+            and EXPLORER_CALL.search("".join(cell["source"]))]
+
+
+def notebooks_with_explorers(folder=NOTEBOOKS):
+    """The course's notebooks that show at least one explorer, in course order."""
+    return [path for path in sorted(pathlib.Path(folder).glob("[0-9][0-9]_*.ipynb"))
+            if explorer_cells(path)]
+
+
+def small_notebook(cells):
+    """A notebook (dict) of code cells, e.g. an explorer cell after a set-up cell."""
+    return {
+        "cells": [{"cell_type": "code", "execution_count": None, "id": f"cell{i}",
+                   "metadata": {}, "outputs": [], "source": source}
+                  for i, source in enumerate(cells)],
+        "metadata": json.loads((NOTEBOOKS / "00_overview.ipynb").read_text())["metadata"],
+        "nbformat": 4, "nbformat_minor": 5,
+    }
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def chromium_problem():
+    """Why Chromium cannot be used here (None when it can)."""
+    if not CHROMIUM.exists():
+        return (f"{CHROMIUM} is missing: `make test` installs it with `apt-get install -y "
+                "chromium` (as root); install it by hand where that is not possible")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "playwright is not installed: run `make setup` (it is pinned in requirements.txt)"
+    return None
+
+
+class Lab:
+    """A JupyterLab server on a scratch copy of ``notebooks`` (a context manager)."""
+
+    def __init__(self, notebooks=NOTEBOOKS, extra=None, app="lab"):
+        self.scratch = pathlib.Path(tempfile.mkdtemp(prefix="course-lab-"))
+        self.root = self.scratch / "notebooks"
+        shutil.copytree(notebooks, self.root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        for name, notebook in (extra or {}).items():
+            (self.root / name).write_text(json.dumps(notebook))
+        self.port, self.token, self.app = free_port(), secrets.token_hex(16), app
+        self.runtime = self.scratch / "runtime"
+        self.process = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def _env(self):
+        settings = self.scratch / "settings"
+        for name, values in LAB_SETTINGS.items():
+            path = settings / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(values))
+        env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings),
+                   JUPYTERLAB_WORKSPACES_DIR=str(self.scratch / "workspaces"),
+                   JUPYTER_RUNTIME_DIR=str(self.runtime), JUPYTER_CONFIG_DIR=str(
+                       self.scratch / "config"), PYTHONUNBUFFERED="1")
+        env.pop("COURSE_EXPLORER", None)
+        return env
+
+    def start(self, timeout=60):
+        common = [f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
+                  "--ServerApp.ip=127.0.0.1", "--ServerApp.open_browser=False",
+                  f"--IdentityProvider.token={self.token}", "--ServerApp.allow_root=True"]
+        if self.app == "lab":
+            cmd = [sys.executable, "-m", "jupyter", "lab", *common,
+                   f"--ServerApp.root_dir={self.root}", "--LabApp.expose_app_in_browser=True",
+                   "--LabApp.news_url=None", "--LabApp.extension_manager=readonly"]
+        else:  # Voilà serving one notebook: self.app is its file name
+            cmd = [sys.executable, "-m", "voila", str(self.root / self.app), "--no-browser",
+                   f"--port={self.port}", "--Voila.ip=127.0.0.1",
+                   f"--Voila.tornado_settings={{'token': '{self.token}'}}",
+                   f"--IdentityProvider.token={self.token}"]
+        self.log = open(self.scratch / "server.log", "w")  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(cmd, cwd=self.root, env=self._env(), stdout=self.log,
+                                        stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited: {self.log_text()[-3000:]}")
+            with contextlib.suppress(OSError):
+                status = "/api/status" if self.app == "lab" else "/"
+                urllib.request.urlopen(f"{self.url}{status}?token={self.token}", timeout=2)
+                return self
+            time.sleep(0.3)
+        raise RuntimeError(f"the server did not answer in {timeout} s: {self.log_text()[-3000:]}")
+
+    def log_text(self):
+        return (self.scratch / "server.log").read_text(errors="replace")
+
+    def api(self, path, method="GET"):
+        request = urllib.request.Request(f"{self.url}{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=20) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def kernel_client(self, notebook_name):
+        """A client of the kernel that runs ``notebook_name`` (for questions, not for output)."""
+        from jupyter_client import BlockingKernelClient
+
+        for session in self.api("/api/sessions"):
+            if session["path"].endswith(notebook_name):
+                client = BlockingKernelClient(connection_file=str(
+                    self.runtime / f"kernel-{session['kernel']['id']}.json"))
+                client.load_connection_file()
+                client.start_channels()
+                client.wait_for_ready(timeout=30)
+                return client
+        raise RuntimeError(f"no kernel runs {notebook_name}")
+
+    def shutdown_kernels(self):
+        for session in self.api("/api/sessions"):
+            self.api(f"/api/sessions/{session['id']}", method="DELETE")
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if getattr(self, "log", None):
+            self.log.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+@contextlib.contextmanager
+def chromium():
+    """A fresh headless Chromium window of 1 280 × 800 (a Playwright persistent context)."""
+    from playwright.sync_api import sync_playwright
+
+    profile = tempfile.mkdtemp(prefix="course-chromium-")
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            profile, executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS,
+            viewport=WINDOW, device_scale_factor=1)
+        try:
+            yield context
+        finally:
+            context.close()
+            shutil.rmtree(profile, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------
+# A notebook page
+# ---------------------------------------------------------------------------
+
+# One query for everything the checks need about the explorers on the page.
+_EXPLORERS_JS = """() => [...document.querySelectorAll('.course-explorer')].map((e, i) => {
+  const view = e.querySelector(".jupyter-matplotlib-canvas-div canvas, img");
+  const area = e.closest('.jp-OutputArea-output') || e.closest('.jp-OutputArea') || e.parentElement;
+  const box = r => { const b = r.getBoundingClientRect();
+                     return {left: b.left, right: b.right, width: b.width, height: b.height}; };
+  const toolbar = e.querySelector('.jupyter-matplotlib-toolbar');
+  return {
+    index: i, explorer: box(e), area: box(area), scrollWidth: e.scrollWidth,
+    clientWidth: e.clientWidth,
+    view: view ? {...box(view), tag: view.tagName,
+                  natural: view.tagName === 'IMG' ? view.naturalWidth
+                           : view.width / (window.devicePixelRatio || 1)} : null,
+    toolbarVisible: toolbar ? getComputedStyle(toolbar).display !== 'none'
+                              && getComputedStyle(toolbar).visibility !== 'hidden' : false,
+    sliders: [...e.querySelectorAll('.widget-slider, .widget-hslider')].map(s => ({
+      name: (s.querySelector('.widget-label') || {}).textContent || '',
+      track: box(s.querySelector('.noUi-target, .slider-container') || s).width,
+    })),
+  };
+})"""
+
+
+class NotebookPage:
+    """A notebook opened in JupyterLab, with its console errors collected."""
+
+    def __init__(self, lab, context, name):
+        self.lab, self.name = lab, name
+        self.page = context.new_page()
+        self.console_errors = []
+        self.page.on("console", self._on_console)
+        self.page.on("pageerror", lambda error: self.console_errors.append(f"page: {error}"))
+        self._kernel = None
+
+    def _on_console(self, message):
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+    def open(self, timeout=90_000):
+        page = self.page
+        if self.lab.app == "lab":
+            page.goto(f"{self.lab.url}/lab/tree/{self.name}?token={self.lab.token}")
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout)
+            page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell"
+                                   " && window.jupyterapp.shell.currentWidget"
+                                   " && window.jupyterapp.shell.currentWidget.sessionContext"
+                                   " && window.jupyterapp.shell.currentWidget.sessionContext"
+                                   ".session && window.jupyterapp.shell.currentWidget"
+                                   ".sessionContext.session.kernel", timeout=timeout)
+            self.wait_idle(timeout)
+        else:
+            page.goto(f"{self.lab.url}/?token={self.lab.token}")
+        return self
+
+    def kernel_status(self):
+        return self.page.evaluate("() => window.jupyterapp.shell.currentWidget"
+                                  ".sessionContext.session.kernel.status")
+
+    def wait_idle(self, timeout=300_000, settle=0.5):
+        """Until the kernel is idle, no cell is waiting to run, and that stays so a moment."""
+        deadline = time.monotonic() + timeout / 1000
+        quiet_since = None
+        while time.monotonic() < deadline:
+            busy = self.page.evaluate("""() => {
+              const nb = window.jupyterapp.shell.currentWidget;
+              const k = nb.sessionContext.session && nb.sessionContext.session.kernel;
+              if (!k || k.status !== 'idle') return true;
+              return [...document.querySelectorAll('.jp-InputPrompt')]
+                .some(p => p.textContent.includes('*'));
+            }""")
+            if busy:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= settle:
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"{self.name}: the kernel was still busy after {timeout / 1000:.0f} s")
+
+    def run_all(self, timeout=300_000):
+        self.page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        time.sleep(0.5)
+        self.wait_idle(timeout)
+
+    def explorers(self):
+        return self.page.evaluate(_EXPLORERS_JS)
+
+    def explorer(self, index):
+        return self.page.locator(".course-explorer").nth(index)
+
+    def view(self, index):
+        return self.explorer(index).locator(".jupyter-matplotlib-canvas-div, img").first
+
+    def widget_errors(self):
+        text = self.page.locator("body").inner_text()
+        return [error for error in WIDGET_ERRORS if error in text]
+
+    def pixels(self, index):
+        """The explorer's picture as an RGB array (what the screen shows)."""
+        view = self.view(index)
+        view.scroll_into_view_if_needed()
+        return np.asarray(Image.open(io.BytesIO(view.screenshot())).convert("RGB"))
+
+    def wait_new_pixels(self, index, before, timeout=15.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            now = self.pixels(index)
+            if now.shape != before.shape or np.any(now != before):
+                return now
+            time.sleep(0.05)
+        raise AssertionError(f"explorer {index} of {self.name}: no new pixels within {timeout} s")
+
+    # -- controls -----------------------------------------------------------------------------
+
+    def slider_handle(self, index, slider):
+        return self.explorer(index).locator(".widget-slider, .widget-hslider").nth(
+            slider).locator(".noUi-handle").first
+
+    def press(self, index, slider, key="ArrowRight"):
+        handle = self.slider_handle(index, slider)
+        handle.focus()
+        handle.press(key)
+
+    def drag(self, index, slider, dx=-40):
+        handle = self.slider_handle(index, slider)
+        handle.scroll_into_view_if_needed()
+        box = handle.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        mouse = self.page.mouse
+        mouse.move(x, y)
+        mouse.down()
+        mouse.move(x + dx, y, steps=8)
+        mouse.up()
+
+    def type_value(self, index, slider, text):
+        box = self.explorer(index).locator(".course-typed-value input").nth(slider)
+        box.fill(text)
+        box.press("Enter")
+
+    def readouts(self, index):
+        """The value each slider shows, as text, in order."""
+        return self.explorer(index).locator(".course-typed-value input").evaluate_all(
+            "inputs => inputs.map(i => i.value)")
+
+    def screenshot(self, label):
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{pathlib.Path(self.name).stem}-{label}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    # -- the kernel's side ---------------------------------------------------------------------
+
+    def kernel_state(self):
+        """Per explorer in this kernel (creation order): control values and title texts."""
+        if self._kernel is None:
+            self._kernel = self.lab.kernel_client(self.name)
+        code = ("[{'values': {k: (v if isinstance(v, (int, float, str)) else repr(v)) "
+                "for k, v in e.values().items()}, "
+                "'titles': [a.get_text() for a in e._artists if hasattr(a, 'get_text')]} "
+                "for e in list(__import__('ipywidgets').Widget.widgets.values()) "
+                "if isinstance(e, __import__('course_utils.widgets', fromlist=['_']).Explorer)]")
+        reply = self._kernel.execute_interactive(
+            "", silent=True, store_history=False, user_expressions={"state": code},
+            timeout=30, output_hook=lambda msg: None)
+        result = reply["content"]["user_expressions"]["state"]
+        if result["status"] != "ok":
+            raise AssertionError(f"{self.name}: kernel query failed: {result}")
+        import ast
+
+        return ast.literal_eval(result["data"]["text/plain"])
+
+    def close(self):
+        if self._kernel is not None:
+            self._kernel.stop_channels()
+        self.page.close()
+
+
+def non_blank(pixels):
+    """True when a picture has content: many pixels away from its most common colour."""
+    flat = pixels.reshape(-1, pixels.shape[-1]).astype(int)
+    colours, counts = np.unique(flat, axis=0, return_counts=True)
+    background = colours[np.argmax(counts)]
+    other = np.any(np.abs(flat - background) > 16, axis=1).mean()
+    return other > 0.02 and len(colours) > 20
