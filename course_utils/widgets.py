@@ -140,6 +140,17 @@ def _ipympl_classes():
     return Canvas, FigureManager
 
 
+def _send_whole_frames(canvas):
+    """Make the canvas's next frame a whole picture, not a difference to the last one.
+
+    ipympl's page loads each frame into one image element: a frame that arrives while the one
+    before it is still loading replaces it. A lost whole frame followed by a difference frame
+    leaves the canvas blank (seen right after Run All), and a lost difference frame leaves
+    stale pixels; whole frames cost ~10 ms more to encode and never depend on each other.
+    """
+    canvas._force_full = True  # matplotlib's web canvas: the next frame is sent whole
+
+
 class Explorer(widgets.VBox):
     """Controls above a figure whose drawing follows them.
 
@@ -233,6 +244,8 @@ class Explorer(widgets.VBox):
         self._draw_moving_artists()
         # The layout is settled now; recomputing it on every redraw would cost more than the plot.
         self.figure.set_layout_engine("none")
+        if self.backend == "ipympl":
+            _send_whole_frames(canvas)
 
     def _draw_moving_artists(self):
         for artist in self._artists:
@@ -260,6 +273,7 @@ class Explorer(widgets.VBox):
             canvas.restore_region(self._background)
             self._draw_moving_artists()
         if self.backend == "ipympl":
+            _send_whole_frames(canvas)
             canvas.blit(self.figure.bbox)
         else:
             self.view.value = self._png()

@@ -6,6 +6,7 @@ server runs on a scratch copy of the notebooks (nothing committed is touched), o
 is Debian's ``/usr/bin/chromium`` driven by Playwright, kept off the network too.
 """
 
+import ast
 import contextlib
 import io
 import json
@@ -48,6 +49,8 @@ LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
         "fetchNews": "false", "checkForUpdates": False},
     "@jupyterlab/extensionmanager-extension/plugin.jupyterlab-settings": {"disclaimed": False},
+    # Every cell in the page, so every explorer can be found and looked at.
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
 
 
@@ -134,9 +137,8 @@ class Lab:
                    "--LabApp.news_url=None", "--LabApp.extension_manager=readonly"]
         else:  # Voilà serving one notebook: self.app is its file name
             cmd = [sys.executable, "-m", "voila", str(self.root / self.app), "--no-browser",
-                   f"--port={self.port}", "--Voila.ip=127.0.0.1",
-                   f"--Voila.tornado_settings={{'token': '{self.token}'}}",
-                   f"--IdentityProvider.token={self.token}"]
+                   f"--Voila.port={self.port}", "--Voila.port_retries=0", "--Voila.ip=127.0.0.1",
+                   f"--Voila.token={self.token}"]
         self.log = open(self.scratch / "server.log", "w")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(cmd, cwd=self.root, env=self._env(), stdout=self.log,
                                         stderr=subprocess.STDOUT)
@@ -219,10 +221,10 @@ def chromium():
 # A notebook page
 # ---------------------------------------------------------------------------
 
-# One query for everything the checks need about the explorers on the page.
-_EXPLORERS_JS = """() => [...document.querySelectorAll('.course-explorer')].map((e, i) => {
-  const view = e.querySelector(".jupyter-matplotlib-canvas-div canvas, img");
-  const area = e.closest('.jp-OutputArea-output') || e.closest('.jp-OutputArea') || e.parentElement;
+# One query for everything the checks need about the explorers under a root element.
+_EXPLORERS_JS = """root => [...root.querySelectorAll('.course-explorer')].map((e, i) => {
+  const view = e.querySelector('.jupyter-matplotlib-canvas-div canvas, img');
+  const area = e.closest('.jp-OutputArea-output') || e.parentElement;
   const box = r => { const b = r.getBoundingClientRect();
                      return {left: b.left, right: b.right, width: b.width, height: b.height}; };
   const toolbar = e.querySelector('.jupyter-matplotlib-toolbar');
@@ -234,62 +236,106 @@ _EXPLORERS_JS = """() => [...document.querySelectorAll('.course-explorer')].map(
                            : view.width / (window.devicePixelRatio || 1)} : null,
     toolbarVisible: toolbar ? getComputedStyle(toolbar).display !== 'none'
                               && getComputedStyle(toolbar).visibility !== 'hidden' : false,
-    sliders: [...e.querySelectorAll('.widget-slider, .widget-hslider')].map(s => ({
-      name: (s.querySelector('.widget-label') || {}).textContent || '',
-      track: box(s.querySelector('.noUi-target, .slider-container') || s).width,
-    })),
   };
 })"""
 
+# The notebook panel of a path, in JupyterLab's shell.
+_PANEL_JS = """path => [...window.jupyterapp.shell.widgets('main')].find(
+  w => w.context && w.context.path === path)"""
+
+
+class LabPage:
+    """One browser tab with JupyterLab; notebooks open in it side by side as JupyterLab tabs.
+
+    One JupyterLab app for all notebooks: its start-up is a good part of the cost of a page.
+    Console errors are collected for the whole tab.
+    """
+
+    def __init__(self, lab, context):
+        self.lab, self.page = lab, context.new_page()
+        self.console_errors = []
+        self.failed_requests = []
+        self.page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+        self.page.on("pageerror", lambda error: self.console_errors.append(f"page: {error}"))
+        self.page.on("requestfailed", lambda r: self.failed_requests.append(r.url))
+        if lab.app == "lab":
+            self.page.goto(f"{lab.url}/lab?reset&token={lab.token}", timeout=120_000)
+            self.page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands"
+                                        ".hasCommand('docmanager:open')", timeout=120_000)
+            self.page.evaluate("() => window.jupyterapp.restored.then(() => true)")
+        else:  # Voilà streams the page while the notebook runs: do not wait for "load"
+            self.page.goto(f"{lab.url}/?token={lab.token}", wait_until="commit",
+                           timeout=120_000)
+
+    def close(self):
+        self.page.close()
+
 
 class NotebookPage:
-    """A notebook opened in JupyterLab, with its console errors collected."""
+    """A notebook in JupyterLab (or the notebook Voilà shows), with helpers to drive it."""
 
-    def __init__(self, lab, context, name):
-        self.lab, self.name = lab, name
-        self.page = context.new_page()
-        self.console_errors = []
-        self.page.on("console", self._on_console)
-        self.page.on("pageerror", lambda error: self.console_errors.append(f"page: {error}"))
+    def __init__(self, lab_page, name, wait=True):
+        self.tab, self.lab, self.page, self.name = lab_page, lab_page.lab, lab_page.page, name
+        self.path = name
         self._kernel = None
-
-    def _on_console(self, message):
-        if message.type == "error":
-            self.console_errors.append(message.text)
-
-    def open(self, timeout=90_000):
-        page = self.page
+        self.root = self.page.locator("body")
         if self.lab.app == "lab":
-            page.goto(f"{self.lab.url}/lab/tree/{self.name}?token={self.lab.token}")
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout)
-            page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell"
-                                   " && window.jupyterapp.shell.currentWidget"
-                                   " && window.jupyterapp.shell.currentWidget.sessionContext"
-                                   " && window.jupyterapp.shell.currentWidget.sessionContext"
-                                   ".session && window.jupyterapp.shell.currentWidget"
-                                   ".sessionContext.session.kernel", timeout=timeout)
-            self.wait_idle(timeout)
-        else:
-            page.goto(f"{self.lab.url}/?token={self.lab.token}")
+            self.page.evaluate("p => window.jupyterapp.commands.execute('docmanager:open', "
+                               "{path: p}).then(() => true)", name)
+            if wait:
+                self.wait_open()
+
+    def wait_open(self, timeout=300_000):
+        """Until the notebook is loaded, its kernel started and idle."""
+        self.page.wait_for_function(f"p => {{ const w = ({_PANEL_JS})(p); return w &&"
+                                    " w.context.isReady && w.sessionContext.session &&"
+                                    " w.sessionContext.session.kernel; }", arg=self.name,
+                                    timeout=timeout)
+        self.panel_id = self._js("w => w.id")
+        self.root = self.page.locator(f"[id='{self.panel_id}']")
+        self.wait_idle(timeout)
         return self
 
-    def kernel_status(self):
-        return self.page.evaluate("() => window.jupyterapp.shell.currentWidget"
-                                  ".sessionContext.session.kernel.status")
+    @property
+    def console_errors(self):
+        return self.tab.console_errors
 
-    def wait_idle(self, timeout=300_000, settle=0.5):
+    def _js(self, body, arg=None):
+        """Evaluate ``body`` (a JS function of the notebook panel and ``arg``)."""
+        return self.page.evaluate(f"([p, a]) => ({body})(({_PANEL_JS})(p), a)", [self.path, arg])
+
+    def show(self):
+        """Make this notebook JupyterLab's current tab (what the checks and commands act on)."""
+        if self.lab.app == "lab":
+            self._js("w => window.jupyterapp.shell.activateById(w.id)")
+            self.page.wait_for_function(
+                f"p => window.jupyterapp.shell.currentWidget === ({_PANEL_JS})(p)"
+                " && document.activeElement && window.jupyterapp.shell.currentWidget.node"
+                ".contains(document.activeElement)", arg=self.name, timeout=30_000)
+        return self
+
+    def dirty(self):
+        """Whether JupyterLab holds changes not saved to the file."""
+        return self._js("w => w.context.model.dirty")
+
+    def busy(self):
+        return self._js("""w => {
+          const run = (window.courseRuns || {})[w.context.path];
+          if (run === 'running') return true;
+          const k = w.sessionContext.session && w.sessionContext.session.kernel;
+          if (!k || k.status !== 'idle') return true;
+          return w.content.widgets.some(c => c.model.type === 'code'
+                                             && c.model.executionState === 'running');
+        }""")
+
+    def wait_idle(self, timeout=600_000, settle=0.3):
         """Until the kernel is idle, no cell is waiting to run, and that stays so a moment."""
+        if self.lab.app != "lab":
+            return
         deadline = time.monotonic() + timeout / 1000
         quiet_since = None
         while time.monotonic() < deadline:
-            busy = self.page.evaluate("""() => {
-              const nb = window.jupyterapp.shell.currentWidget;
-              const k = nb.sessionContext.session && nb.sessionContext.session.kernel;
-              if (!k || k.status !== 'idle') return true;
-              return [...document.querySelectorAll('.jp-InputPrompt')]
-                .some(p => p.textContent.includes('*'));
-            }""")
-            if busy:
+            if self.busy():
                 quiet_since = None
             elif quiet_since is None:
                 quiet_since = time.monotonic()
@@ -298,22 +344,30 @@ class NotebookPage:
             time.sleep(0.1)
         raise TimeoutError(f"{self.name}: the kernel was still busy after {timeout / 1000:.0f} s")
 
-    def run_all(self, timeout=300_000):
-        self.page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        time.sleep(0.5)
-        self.wait_idle(timeout)
+    def run_all(self, wait=True):
+        """Run All on this notebook; ``wait=False`` returns while the cells run (see busy)."""
+        self.show()
+        # The command's promise settles when the last cell has run: note that in the page.
+        self.page.evaluate("""p => { window.courseRuns = window.courseRuns || {};
+          window.courseRuns[p] = 'running';
+          window.jupyterapp.commands.execute('notebook:run-all-cells').then(
+            () => { window.courseRuns[p] = 'done'; },
+            e => { window.courseRuns[p] = 'failed: ' + e; });
+          return true; }""", self.path)
+        if wait:
+            self.wait_idle()
 
     def explorers(self):
-        return self.page.evaluate(_EXPLORERS_JS)
+        return self.root.evaluate(_EXPLORERS_JS)
 
     def explorer(self, index):
-        return self.page.locator(".course-explorer").nth(index)
+        return self.root.locator(".course-explorer").nth(index)
 
     def view(self, index):
         return self.explorer(index).locator(".jupyter-matplotlib-canvas-div, img").first
 
     def widget_errors(self):
-        text = self.page.locator("body").inner_text()
+        text = self.root.inner_text()
         return [error for error in WIDGET_ERRORS if error in text]
 
     def pixels(self, index):
@@ -322,14 +376,20 @@ class NotebookPage:
         view.scroll_into_view_if_needed()
         return np.asarray(Image.open(io.BytesIO(view.screenshot())).convert("RGB"))
 
-    def wait_new_pixels(self, index, before, timeout=15.0):
+    def wait_pixels(self, index, ok, what, timeout=60.0):
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while True:
             now = self.pixels(index)
-            if now.shape != before.shape or np.any(now != before):
+            if ok(now):
                 return now
+            if time.monotonic() > deadline:
+                raise AssertionError(f"explorer {index} of {self.name}: {what} within "
+                                     f"{timeout:.0f} s")
             time.sleep(0.05)
-        raise AssertionError(f"explorer {index} of {self.name}: no new pixels within {timeout} s")
+
+    def wait_new_pixels(self, index, before, timeout=60.0):
+        return self.wait_pixels(index, lambda now: now.shape != before.shape
+                                or bool(np.any(now != before)), "no new pixels", timeout)
 
     # -- controls -----------------------------------------------------------------------------
 
@@ -371,29 +431,38 @@ class NotebookPage:
 
     # -- the kernel's side ---------------------------------------------------------------------
 
-    def kernel_state(self):
-        """Per explorer in this kernel (creation order): control values and title texts."""
+    def ask_kernel(self, expression):
+        """The value of a Python expression in this notebook's kernel (a literal), quietly."""
         if self._kernel is None:
             self._kernel = self.lab.kernel_client(self.name)
-        code = ("[{'values': {k: (v if isinstance(v, (int, float, str)) else repr(v)) "
-                "for k, v in e.values().items()}, "
-                "'titles': [a.get_text() for a in e._artists if hasattr(a, 'get_text')]} "
-                "for e in list(__import__('ipywidgets').Widget.widgets.values()) "
-                "if isinstance(e, __import__('course_utils.widgets', fromlist=['_']).Explorer)]")
         reply = self._kernel.execute_interactive(
-            "", silent=True, store_history=False, user_expressions={"state": code},
-            timeout=30, output_hook=lambda msg: None)
-        result = reply["content"]["user_expressions"]["state"]
+            "", silent=True, store_history=False, user_expressions={"x": expression},
+            timeout=60, output_hook=lambda msg: None)
+        result = reply["content"]["user_expressions"]["x"]
         if result["status"] != "ok":
             raise AssertionError(f"{self.name}: kernel query failed: {result}")
-        import ast
-
         return ast.literal_eval(result["data"]["text/plain"])
 
+    def kernel_state(self):
+        """Per explorer in this kernel (creation order): control values, ranges, title texts."""
+        return self.ask_kernel(
+            "[{'values': {k: (v if isinstance(v, (int, float, str)) else repr(v)) "
+            "for k, v in e.values().items()}, "
+            "'limits': {k: (c.min, c.max) for k, c in e.sliders.items() if hasattr(c, 'max')}, "
+            "'titles': [a.get_text() for a in e._artists if hasattr(a, 'get_text')]} "
+            "for e in list(__import__('ipywidgets').Widget.widgets.values()) "
+            "if isinstance(e, __import__('course_utils.widgets', fromlist=['_']).Explorer)]")
+
     def close(self):
+        """Close the notebook and stop its kernel, freeing the machine for others."""
         if self._kernel is not None:
             self._kernel.stop_channels()
-        self.page.close()
+            self._kernel = None
+        if self.lab.app == "lab":
+            self._js("w => w && w.dispose()")
+            for session in self.lab.api("/api/sessions"):
+                if session["path"].endswith(self.name):
+                    self.lab.api(f"/api/sessions/{session['id']}", method="DELETE")
 
 
 def non_blank(pixels):
