@@ -267,6 +267,10 @@ class LabPage:
             self.page.goto(f"{lab.url}/?token={lab.token}", wait_until="commit",
                            timeout=120_000)
 
+    def external_failures(self):
+        """Requests that failed because they left this machine (a CDN, say)."""
+        return [url for url in self.failed_requests if not url.startswith(self.lab.url)]
+
     def close(self):
         self.page.close()
 
@@ -356,6 +360,17 @@ class NotebookPage:
           return true; }""", self.path)
         if wait:
             self.wait_idle()
+
+    def cell_errors(self):
+        """'cell N: Error: message' for every cell whose output is an error."""
+        return self._js("""w => w.content.widgets.flatMap((c, i) => {
+          if (c.model.type !== 'code') return [];
+          const errors = [];
+          for (let k = 0; k < c.model.outputs.length; k++) {
+            const o = c.model.outputs.get(k).toJSON();
+            if (o.output_type === 'error') errors.push(`cell ${i}: ${o.ename}: ${o.evalue}`);
+          }
+          return errors; })""")
 
     def explorers(self):
         return self.root.evaluate(_EXPLORERS_JS)

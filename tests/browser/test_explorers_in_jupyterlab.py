@@ -146,6 +146,7 @@ def _new_pixels(nb, index, before, name, how):
 
 
 def _check_explorers(nb, backend):
+    _check(not nb.cell_errors(), nb, f"Run All stopped at an error: {nb.cell_errors()}")
     page_explorers = nb.explorers()
     kernel = nb.kernel_state()
     _check(page_explorers, nb, "no explorer on the page after Run All")
@@ -262,9 +263,14 @@ def test_presentation_mode_shows_prose_and_live_explorers_without_code(browser):
             before = nb.wait_pixels(0, non_blank, "only blank pixels")
             nb.press(0, 0, "ArrowRight")
             nb.wait_new_pixels(0, before)
-            _check(not nb.widget_errors() and not nb.console_errors, nb,
-                   f"errors in the presentation: {nb.widget_errors()} {nb.console_errors[:5]} "
-                   f"{page.failed_requests[:5]}")
+            # Voilà's page asks a CDN for its icon font; offline that fails, and nothing else may.
+            offline = [e for e in nb.console_errors if "net::ERR_NAME_NOT_RESOLVED" in e
+                       or "net::ERR_INTERNET_DISCONNECTED" in e]
+            errors = [e for e in nb.console_errors if e not in offline]
+            _check(len(offline) <= len(page.external_failures()), nb,
+                   f"resources of this machine failed to load: {page.failed_requests}")
+            _check(not nb.widget_errors() and not errors, nb,
+                   f"errors in the presentation: {nb.widget_errors()} {errors[:5]}")
         finally:
             page.close()
 
