@@ -26,9 +26,6 @@ import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "browser"))
 import harness  # noqa: E402
 
-SET_UP = ("%matplotlib inline\nfrom course_utils.plotting import use_style\n"
-          "from course_utils.widgets import optimizer_explorer, gradient_descent_1d_explorer\n"
-          "from course_utils.init_stats import init_explorer\nuse_style()")
 RACE = ("from course_utils.race import race_explorer\n"
         "race_explorer(['sgd', 'momentum', 'adam'])")
 
@@ -141,7 +138,7 @@ def main():
     for i, (_, code, _) in enumerate(series):
         for backend in args.backends:
             extra[f"latency_{i}_{backend}.ipynb"] = harness.small_notebook(
-                [f"import os\nos.environ['COURSE_EXPLORER'] = '{backend}'", SET_UP, code])
+                [f"import os\nos.environ['COURSE_EXPLORER'] = '{backend}'", harness.SET_UP, code])
     print(f"{'series':<28} {'backend':<7} {'slider':<7} {'n':>3} {'median':>8} {'p90':>8} "
           f"{'max':>8}   load average (1, 5, 15 min) before → after")
     with harness.Lab(extra=extra) as lab, harness.chromium() as context:

@@ -42,6 +42,10 @@ CHROMIUM_FLAGS = [
 ]
 # A call of any course explorer: optimizer_explorer(, init_explorer(, race_explorer( ...
 EXPLORER_CALL = re.compile(r"^(?!\s*(def|import|from)\b).*\b[a-z0-9_]*explorer\(", re.M)
+# The first cell of a generated notebook: what the course's notebooks import for explorers.
+SET_UP = ("%matplotlib inline\nfrom course_utils.plotting import use_style\n"
+          "from course_utils.widgets import optimizer_explorer, gradient_descent_1d_explorer\n"
+          "from course_utils.init_stats import init_explorer\nuse_style()")
 WIDGET_ERRORS = ("Error displaying widget", "Failed to load model class", "Model not found")
 # JupyterLab's user settings for the run: no autosave, no news or update checks.
 LAB_SETTINGS = {
@@ -244,6 +248,41 @@ _PANEL_JS = """path => [...window.jupyterapp.shell.widgets('main')].find(
   w => w.context && w.context.path === path)"""
 
 
+# Defined in a notebook's kernel by the tests (quietly): what each explorer shows.
+_PROBE = """
+def _course_probe():
+    import ipywidgets
+    from course_utils.widgets import Explorer
+
+    def plain(value):
+        return value if isinstance(value, (int, float, str)) else repr(value)
+
+    def walk(controls, prefix, out):
+        for key, control in controls.items():
+            if isinstance(control, dict):
+                walk(control, f"{prefix}{key}.", out)
+            else:
+                out[prefix + key] = control
+        return out
+
+    found = []
+    for e in list(ipywidgets.Widget.widgets.values()):
+        if not isinstance(e, Explorer):
+            continue
+        controls = walk(e.sliders, "", {})
+        texts = [a for a in getattr(e, "_artists", []) if hasattr(a, "get_text")]
+        texts += [t for ax in e.figure.axes for t in (ax.title, ax._left_title, ax._right_title)]
+        texts += list(e.figure.texts)
+        found.append({
+            "values": {k: plain(c.value) for k, c in controls.items()},
+            "limits": {k: (c.min, c.max) for k, c in controls.items()
+                       if hasattr(c, "min") and hasattr(c, "max")},
+            "titles": list(dict.fromkeys(t.get_text() for t in texts if t.get_text().strip())),
+        })
+    return found
+"""
+
+
 class LabPage:
     """One browser tab with JupyterLab; notebooks open in it side by side as JupyterLab tabs.
 
@@ -258,6 +297,9 @@ class LabPage:
         self.page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
         self.page.on("pageerror", lambda error: self.console_errors.append(f"page: {error}"))
         self.page.on("requestfailed", lambda r: self.failed_requests.append(r.url))
+        # A console error for a failed load does not name it: keep what the server refused.
+        self.page.on("response", lambda r: r.status >= 400 and self.console_errors.append(
+            f"HTTP {r.status} {r.request.method} {r.url.split('?')[0]}"))
         if lab.app == "lab":
             self.page.goto(f"{lab.url}/lab?reset&token={lab.token}", timeout=120_000)
             self.page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands"
@@ -446,12 +488,15 @@ class NotebookPage:
 
     # -- the kernel's side ---------------------------------------------------------------------
 
-    def ask_kernel(self, expression):
-        """The value of a Python expression in this notebook's kernel (a literal), quietly."""
+    def ask_kernel(self, expression, setup=None):
+        """The value of a Python expression in this notebook's kernel (a literal), quietly.
+
+        ``setup``: code run first (silently: no output, no history, no execution count).
+        """
         if self._kernel is None:
             self._kernel = self.lab.kernel_client(self.name)
         reply = self._kernel.execute_interactive(
-            "", silent=True, store_history=False, user_expressions={"x": expression},
+            setup or "", silent=True, store_history=False, user_expressions={"x": expression},
             timeout=60, output_hook=lambda msg: None)
         result = reply["content"]["user_expressions"]["x"]
         if result["status"] != "ok":
@@ -459,14 +504,11 @@ class NotebookPage:
         return ast.literal_eval(result["data"]["text/plain"])
 
     def kernel_state(self):
-        """Per explorer in this kernel (creation order): control values, ranges, title texts."""
-        return self.ask_kernel(
-            "[{'values': {k: (v if isinstance(v, (int, float, str)) else repr(v)) "
-            "for k, v in e.values().items()}, "
-            "'limits': {k: (c.min, c.max) for k, c in e.sliders.items() if hasattr(c, 'max')}, "
-            "'titles': [a.get_text() for a in e._artists if hasattr(a, 'get_text')]} "
-            "for e in list(__import__('ipywidgets').Widget.widgets.values()) "
-            "if isinstance(e, __import__('course_utils.widgets', fromlist=['_']).Explorer)]")
+        """Per explorer in this kernel (creation order): control values, ranges, title texts.
+
+        Nested controls (``sliders[optimizer][hp]``) are named ``optimizer.hp``.
+        """
+        return self.ask_kernel("_course_probe()", setup=_PROBE)
 
     def close(self):
         """Close the notebook and stop its kernel, freeing the machine for others."""
