@@ -108,4 +108,3 @@ def test_ipympl_canvas_waits_for_the_front_end_then_blits():
     explorer.sliders["lr"].value = 0.2
     np.testing.assert_allclose(_line_data(explorer), train_2d("sgd", lr=0.2))
     assert matplotlib.get_backend().lower() == "agg"  # pyplot's backend left alone
-
