@@ -40,8 +40,8 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
     "--disable-dev-shm-usage",
 ]
-# A call of any course explorer: optimizer_explorer(, init_explorer(, race_explorer( ...
-EXPLORER_CALL = re.compile(r"^(?!\s*(def|import|from)\b).*\b[a-z0-9_]*explorer\(", re.M)
+# A call of any course explorer: optimizer_explorer(, init_explorer(, race_explorer(, Explorer(
+EXPLORER_CALL = re.compile(r"^(?!\s*(def|import|from)\b).*\b[a-z0-9_]*explorer\(", re.M | re.I)
 # The first cell of a generated notebook: what the course's notebooks import for explorers.
 SET_UP = ("%matplotlib inline\nfrom course_utils.plotting import use_style\n"
           "from course_utils.widgets import optimizer_explorer, gradient_descent_1d_explorer\n"

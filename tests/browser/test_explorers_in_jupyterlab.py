@@ -207,7 +207,9 @@ def _check_notebook(running, name, backend="ipympl"):
 
 def test_the_notebooks_with_explorers_are_found():
     names = [path.name for path in WITH_EXPLORERS]
-    assert {"05_gradient_descent_2d.ipynb", "11_initialization.ipynb"} <= set(names)
+    # Library explorers and one built in the notebook from Explorer itself (02).
+    assert {"02_random_networks.ipynb", "05_gradient_descent_2d.ipynb",
+            "11_initialization.ipynb"} <= set(names)
     assert "12_batchnorm.ipynb" not in names
 
 
