@@ -50,3 +50,30 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache course_utils/__pycache__ tests/__pycache__
+
+# The browser tests (tests/browser) drive Debian's Chromium: Playwright cannot download its own
+# browser here. Installed when missing (needs root, as on CI); if that fails the browser tests
+# fail and say why: they never skip.
+.PHONY: chromium present
+CHROMIUM := /usr/bin/chromium
+test: chromium
+
+chromium:
+	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends chromium >/dev/null; } || \
+		echo "make: could not install chromium: the browser tests will fail" >&2
+
+# One notebook as a presentation (Voilà): prose and live explorers, no code. NB=05 (its number).
+NB ?= 00
+present: setup
+	$(BIN)/voila $(firstword $(wildcard notebooks/$(NB)_*.ipynb) $(NB)) \
+		--Voila.ip=127.0.0.1 $(if $(CI),--no-browser)
+
+# Re-execute every notebook in place, top to bottom on a fresh kernel, as they are committed
+# (with MNIST_DIR pointing at the full MNIST when there is one; see data/README.md).
+.PHONY: notebooks
+notebooks: setup
+	for nb in notebooks/*.ipynb; do \
+		$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+			--ExecutePreprocessor.timeout=1800 "$$nb" || exit 1; \
+	done

@@ -311,7 +311,7 @@ def draw_noise_ball(ax, center, radius):
 
 
 def minibatch_explorer(problem=None, steps=300, *, batch_size=8, lr=0.1, schedule="constant",
-                       seed=0, backend=None, figsize=(9.5, 4.4)):
+                       seed=0, backend=None, figsize=(8.2, 4.2)):
     """Live: SGD on the regression loss with a chosen batch size, learning rate and schedule.
 
     Left: the path on the loss's contours, with the noise ball the theory predicts for the rate

@@ -79,7 +79,7 @@ ACTIVATION_CHOICES = ("tanh", "sigmoid", "relu")
 
 
 def gain_explorer(activation="tanh", gain=1.0, depth=20, width=100, *, backend=None,
-                  figsize=(9.5, 4.4)):
+                  figsize=(8.2, 4.2)):
     """Live per-layer std of h and mean f'(z) for weights with Var(W) = gain²/n_in, zero biases.
 
     A dropdown chooses the activation, a slider the gain (0.25 to 6). Returns an

@@ -9,11 +9,14 @@ Two ways to show the figure:
   a Jupyter kernel where ipympl is installed);
 * ``"image"``: the figure rendered to PNG into a fixed-size image widget, for front ends
   without the ipympl extension (and outside a kernel). Same controls, no page jumps.
+
+Every explorer's output also carries a PNG of its first picture, so a notebook saved with
+outputs shows the figure where widgets do not run (GitHub, nbviewer, before Run All). Where no
+front end shows widgets at all (a batch run such as ``jupyter nbconvert --execute``), the PNG
+is the whole output.
 """
 
-import importlib.util
 import io
-import os
 
 import ipywidgets as widgets
 import matplotlib
@@ -23,6 +26,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from . import checks
+from .frontends import choose_backend, shows_widgets
 from .functions import loss_1d, loss_1d_grad
 from .optimizers import SliderRange, get_optimizer
 from .plotting import (
@@ -32,6 +36,7 @@ from .plotting import (
     describe_run,
     draw_contour,
     draw_loss_curve,
+    format_value,
     mark_point,
     points_1d,
 )
@@ -43,6 +48,10 @@ MAX_EXPLORER_STEPS = 2000
 # Figure sizes (inches) an explorer can lay out: smaller has no room for its title and axes,
 # larger is a typo whose rendering would take the kernel's memory.
 FIGURE_INCHES = (3.0, 40.0)
+
+
+# A slider with more positions than this cannot be moved to any one of them.
+MAX_SLIDER_STEPS = 1e6
 
 
 def _check_range(name, spec):
@@ -58,6 +67,9 @@ def _check_range(name, spec):
     if not lo < hi:
         raise ValueError(f"{where} must have low < high, got low {lo:g}, high {hi:g}")
     step = checks.real(f"{where}[2]", spec[2], low=0, low_open=True)
+    if (hi - lo) / step > MAX_SLIDER_STEPS:  # also catches a span that overflows to inf
+        raise ValueError(f"{where} must have at most {MAX_SLIDER_STEPS:.0e} steps of its step "
+                         f"{step:g} from {lo:g} to {hi:g}")
     return SliderRange(lo, hi, step, log)
 
 
@@ -71,35 +83,95 @@ def _check_figsize(figsize):
                  for i, v in enumerate(figsize))
 
 
+# Slider tracks: at least TRACK_PX_PER_STEP pixels per step, between these lengths (a 1 280 px
+# window with the file browser open leaves about 840 px for an output: room for the box beside it).
+TRACK_PX = (320, 600)
+TRACK_PX_PER_STEP = 3
+DESCRIPTION_PX = 60
+
+
+def track_length(spec):
+    """Pixels of slider track for a range: long enough for its step, short enough to fit."""
+    lo, hi, step, _ = SliderRange(*spec)
+    steps = round((hi - lo) / step)
+    return int(np.clip(steps * TRACK_PX_PER_STEP, *TRACK_PX))
+
+
 def _make_slider(name, value, spec):
     """A slider for hyper-parameter ``name`` at ``value``; a value off the slider is an error."""
     lo, hi, step, log = _check_range(name, spec)
     value = checks.real(name, value)
-    style = {"description_width": "60px"}
-    layout = widgets.Layout(width="420px")
+    style = {"description_width": f"{DESCRIPTION_PX}px"}
+    # The readout is the typed box beside the track (control_row), in format_value's format.
+    layout = widgets.Layout(width=f"{DESCRIPTION_PX + track_length(spec) + 12}px")
     if log:
         if not 10.0**lo <= value <= 10.0**hi:
             raise ValueError(f"initial {name}={value!r} is outside its slider range "
                              f"[{10.0**lo:g}, {10.0**hi:g}]")
         return widgets.FloatLogSlider(
             value=value, base=10, min=lo, max=hi, step=step, description=name,
-            readout_format=".1e", style=style, layout=layout,
+            readout=False, style=style, layout=layout,
         )
     if not lo <= value <= hi:
         raise ValueError(f"initial {name}={value!r} is outside its slider range [{lo:g}, {hi:g}]")
     return widgets.FloatSlider(
-        value=value, min=lo, max=hi, step=step, description=name, readout_format=".3g",
+        value=value, min=lo, max=hi, step=step, description=name, readout=False,
         style=style, layout=layout,
     )
 
 
-def _in_kernel():
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
+def _snap(slider, value):
+    """A typed value moved onto the slider: inside its range, on its grid of steps."""
+    if isinstance(slider, widgets.FloatLogSlider):
+        exponent = np.clip(np.log10(value), slider.min, slider.max)
+        exponent = slider.min + round((exponent - slider.min) / slider.step) * slider.step
+        return float(10.0**exponent)
+    value = float(np.clip(value, slider.min, slider.max))
+    snapped = slider.min + round((value - slider.min) / slider.step) * slider.step
+    snapped = min(max(snapped, slider.min), slider.max)
+    return int(round(snapped)) if isinstance(slider, widgets.IntSlider) else float(snapped)
+
+
+def control_row(control):
+    """A control as the explorer shows it: a slider gets a typed box showing its value.
+
+    The box is the readout (in :func:`~course_utils.plotting.format_value`'s format, the same as
+    the figure's title) and an exact input where a step is finer than a pixel of track.
+    """
+    if not isinstance(control, (widgets.FloatSlider, widgets.FloatLogSlider, widgets.IntSlider)):
+        return control
+    control.readout = False
+    box = widgets.Text(value=format_value(control.value), continuous_update=False,
+                       layout=widgets.Layout(width="84px"),
+                       tooltip=f"type a value for {control.description} and press Enter")
+    box.add_class("course-typed-value")
+
+    showing = []  # set while the box is being updated, so that is not taken as typing
+
+    def show(_change):
+        showing.append(True)
+        try:
+            box.value = format_value(control.value)
+        finally:
+            showing.pop()
+
+    def typed(change):
+        if showing:
+            return
+        try:
+            value = float(change["new"])
+        except ValueError:
+            value = None
+        if value is None or not np.isfinite(value) or (
+                isinstance(control, widgets.FloatLogSlider) and value <= 0):
+            show(None)  # not a number for this slider: show the value it keeps
+            return
+        control.value = _snap(control, value)
+        show(None)
+
+    control.observe(show, names="value")
+    box.observe(typed, names="value")
+    return widgets.HBox([control, box], layout=widgets.Layout(align_items="center"))
 
 
 def _ipympl_classes():
@@ -112,16 +184,15 @@ def _ipympl_classes():
     return Canvas, FigureManager
 
 
-def choose_backend(backend):
-    """'ipympl' or 'image' for a requested backend (None/'auto': ipympl inside a kernel)."""
-    backend = backend or os.environ.get("COURSE_EXPLORER", "auto")
-    if backend == "auto":
-        if importlib.util.find_spec("ipympl") is None:
-            return "image"
-        return "ipympl" if _in_kernel() else "image"
-    if backend not in ("ipympl", "image"):
-        raise ValueError(f"backend must be 'auto', 'ipympl' or 'image', got {backend!r}")
-    return backend
+def _send_whole_frames(canvas):
+    """Make the canvas's next frame a whole picture, not a difference to the last one.
+
+    ipympl's page loads each frame into one image element: a frame that arrives while the one
+    before it is still loading replaces it. A lost whole frame followed by a difference frame
+    leaves the canvas blank (seen right after Run All), and a lost difference frame leaves
+    stale pixels; whole frames cost ~10 ms more to encode and never depend on each other.
+    """
+    canvas._force_full = True  # matplotlib's web canvas: the next frame is sent whole
 
 
 class Explorer(widgets.VBox):
@@ -151,6 +222,8 @@ class Explorer(widgets.VBox):
             FigureManager(canvas, id(figure))
             canvas.header_visible = False
             canvas.footer_visible = False
+            # The toolbar would fade in over the axis labels; limits are fixed anyway.
+            canvas.toolbar_visible = False
             canvas.resizable = False
             view = canvas
         else:
@@ -161,7 +234,8 @@ class Explorer(widgets.VBox):
                 width=f"{width}px", height=f"{height}px"))
         self.view = view
         figure.canvas.mpl_connect("draw_event", self._on_full_draw)
-        super().__init__([widgets.VBox(list(sliders.values())), view])
+        super().__init__([widgets.VBox([control_row(c) for c in sliders.values()]), view])
+        self.add_class("course-explorer")
         for slider in sliders.values():
             slider.observe(self._on_change, names="value")
         self.update()
@@ -169,6 +243,33 @@ class Explorer(widgets.VBox):
     def __repr__(self):
         # Stable text (no widget ids or values that change), for notebooks saved with outputs.
         return f"Explorer(sliders={list(self.sliders)}, backend={self.backend!r})"
+
+    def picture(self):
+        """The figure as it is now, as PNG bytes (what a front end without widgets shows)."""
+        live = self.figure.canvas
+        animated = [artist for artist in self._artists if artist.get_animated()]
+        self._rendering_picture = True  # this draw is not the live view's background
+        try:
+            FigureCanvasAgg(self.figure)  # a canvas of its own: the live one stays as it is
+            for artist in animated:
+                artist.set_animated(False)
+            buffer = io.BytesIO()
+            self.figure.savefig(buffer, format="png")
+        finally:
+            for artist in animated:
+                artist.set_animated(True)
+            self.figure.set_canvas(live)
+            self._rendering_picture = False
+        return buffer.getvalue()
+
+    def _repr_mimebundle_(self, **kwargs):
+        # The live widget where a front end shows widgets, and the picture for everything else
+        # (GitHub, nbviewer, the saved notebook before it runs again).
+        bundle = super()._repr_mimebundle_(**kwargs) if shows_widgets() else {}
+        bundle = dict(bundle or {})
+        bundle["image/png"] = self.picture()
+        bundle["text/plain"] = repr(self)
+        return bundle
 
     def values(self):
         """Current hyper-parameters: the sliders' values and the fixed ones."""
@@ -178,6 +279,8 @@ class Explorer(widgets.VBox):
         self.update()
 
     def _on_full_draw(self, _event):
+        if getattr(self, "_rendering_picture", False):
+            return
         # A full draw (first show, or the front end asking) renders everything but the moving
         # artists: keep that as the background, then put the moving artists on top.
         canvas = self.figure.canvas
@@ -185,6 +288,8 @@ class Explorer(widgets.VBox):
         self._draw_moving_artists()
         # The layout is settled now; recomputing it on every redraw would cost more than the plot.
         self.figure.set_layout_engine("none")
+        if self.backend == "ipympl":
+            _send_whole_frames(canvas)
 
     def _draw_moving_artists(self):
         for artist in self._artists:
@@ -212,6 +317,7 @@ class Explorer(widgets.VBox):
             canvas.restore_region(self._background)
             self._draw_moving_artists()
         if self.backend == "ipympl":
+            _send_whole_frames(canvas)
             canvas.blit(self.figure.bbox)
         else:
             self.view.value = self._png()
@@ -396,4 +502,7 @@ def gradient_descent_1d_explorer(optimizer="sgd", steps=20, start=1.0, *, ranges
                           to_points=lambda path: points_1d(path, loss))
 
 
-__all__ = ["Explorer", "optimizer_explorer", "gradient_descent_1d_explorer", "choose_backend"]
+__all__ = [
+    "Explorer", "optimizer_explorer", "gradient_descent_1d_explorer", "choose_backend",
+    "control_row",
+]

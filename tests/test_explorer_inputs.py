@@ -85,3 +85,25 @@ def test_plot_1d_refuses_a_start_it_cannot_show(start, match):
 def test_plot_1d_takes_one_path_as_a_list_of_numbers():
     ax = plot_1d([1.0, 0.5, 0.25])
     np.testing.assert_allclose(ax.lines[1].get_xdata(), [1.0, 0.5, 0.25])
+
+
+def test_a_value_set_from_code_is_kept_and_a_typed_value_snaps_to_the_grid():
+    from course_utils.widgets import optimizer_explorer
+
+    explorer = optimizer_explorer("adam", lr=0.35, eps=1e-6, backend="image")
+    eps = explorer.sliders["eps"]
+    eps.value = 3e-7  # off the log grid (steps of 10^0.5): kept, not moved by its own readout
+    assert eps.value == 3e-7
+    row = next(child for child in explorer.children[0].children
+               if eps in getattr(child, "children", ()))
+    box = row.children[1]
+    assert box.value == "3e-07"
+    box.value = "0.004"
+    assert eps.value == pytest.approx(10**-2.5)  # typed: onto the grid
+
+
+def test_a_slider_range_with_too_many_steps_is_refused():
+    from course_utils.widgets import optimizer_explorer
+
+    with pytest.raises(ValueError, match=r"ranges\['lr'\] must have at most"):
+        optimizer_explorer("sgd", lr=0.1, ranges={"lr": (0.0, 1e308, 0.01)}, backend="image")

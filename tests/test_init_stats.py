@@ -138,3 +138,16 @@ def test_explorer_follows_its_controls_without_rebuilding():
     assert [len(ax.lines) for ax in explorer.figure.axes] == n_lines
     assert explorer.view.value != before
     assert explorer.figure.texts[0].get_text().startswith("uniform ±1, relu, 35 layers")
+
+
+def test_init_explorer_fits_an_output_area_and_reads_depths_off_one_network():
+    from course_utils.init_stats import DEPTH_RANGE
+
+    explorer = init_explorer(backend="image", width=32, n_samples=16)
+    width_px = explorer.figure.get_size_inches()[0] * explorer.figure.dpi
+    assert width_px <= 840  # a 1 280 px window with the file browser open leaves ~848 px
+    for depth in (DEPTH_RANGE[0], 33, DEPTH_RANGE[1]):
+        explorer.sliders["depth"].value = depth
+        expected = activation_stats("glorot_normal", "tanh", depth, width=32, n_samples=16, rng=0)
+        np.testing.assert_array_equal(explorer.trajectory.grad_std, expected.grad_std)
+        np.testing.assert_array_equal(explorer.trajectory.act_std, expected.act_std)
