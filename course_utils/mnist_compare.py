@@ -21,6 +21,7 @@ import numpy as np
 from . import checks
 from .data import load_mnist, preprocess
 from .nn import make_mlp, train
+from .tables import format_table
 
 # The lecture's runs: key, label, optimizer, its settings, BatchNorm or not, the lecture's test
 # accuracy. Its "decay" is called gamma (RMSProp) and rho (AdaDelta) here, as in the optimizers.
@@ -122,19 +123,12 @@ def compare(epochs=20, n_train=20000, seeds=(0,), optimizers=None, data=None, pr
     return results
 
 
-def format_table(results):
+def results_table(results):
     """The results as a plain-text table, the lecture's accuracy beside each."""
-    header = ("optimizer", "settings", "test accuracy", "lecture", "s/epoch")
-    rows = [
-        (r["label"], r["settings"], f"{r['mean']:.4f} ± {r['std']:.4f}", f"{r['reference']:.4f}",
-         f"{r['seconds_per_epoch']:.2f}")
-        for r in results
-    ]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-             for row in [header, *rows]]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    rows = [(r["label"], r["settings"], f"{r['mean']:.4f} ± {r['std']:.4f}", r["reference"],
+             r["seconds_per_epoch"]) for r in results]
+    return format_table(rows, ("optimizer", "settings", "test accuracy", "lecture", "s/epoch"),
+                        formats=[None, None, None, ".4f", ".2f"])
 
 
 def _whole_number(low):
@@ -205,7 +199,7 @@ def main(argv=None):
               f"are: using all {available}.")
     results = compare(epochs=args.epochs, n_train=args.n_train, seeds=tuple(args.seeds),
                       optimizers=args.optimizers, data=data, progress=args.progress)
-    print(format_table(results))
+    print(results_table(results))
     print(f"total {time.perf_counter() - start:.1f} s")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:

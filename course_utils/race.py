@@ -110,7 +110,7 @@ OUTLINE_COLOR = "#303030"
 # Long paths carry about this many markers (the current point is always marked).
 MARKERS_PER_PATH = 40
 # Hyper-parameter sliders sit two to a row under the optimizer's tab.
-SLIDER_WIDTH = "410px"
+SLIDER_WIDTH = "320px"  # with its typed box, two to a row in the 840-pixel column
 # Gradient noise is drawn from this seed unless told otherwise (the same sigma, the same paths).
 NOISE_SEED = 0
 
@@ -441,7 +441,7 @@ def _race_sliders(record, values):
     controls, fixed = _slider_set(record, values, ranges, list(record.defaults))
     if "lr" in controls:
         controls["lr"].readout_format = ".3g"
-    for slider in controls.values():  # two to a row in the 840-pixel column
+    for slider in controls.values():
         slider.layout.width = SLIDER_WIDTH
     return controls, fixed
 
@@ -534,17 +534,19 @@ class RaceExplorer(Explorer):
             self.view.toolbar_visible = False
 
     def _layout(self):
+        row = self.rows  # each slider with its typed box (Explorer's control rows)
         tabs = widgets.Tab(children=[
-            widgets.VBox([self.show[name],
-                          widgets.GridBox(list(sliders.values()), layout=widgets.Layout(
-                              grid_template_columns="repeat(2, max-content)"))])
+            widgets.VBox([row[f"{name}.show"],
+                          widgets.GridBox([row[f"{name}.{hp}"] for hp in sliders],
+                                          layout=widgets.Layout(
+                                              grid_template_columns="repeat(2, max-content)"))])
             for name, sliders in self.sliders.items()])
         for i, name in enumerate(self.sliders):
             tabs.set_title(i, self._records[name].label)
-        rows = [widgets.HBox([self.surface_menu, self.noise_slider]),
-                widgets.HBox([self.play, self.step_slider])]
+        rows = [widgets.HBox([row["surface"], row["noise"]]),
+                widgets.HBox([self.play, row["step"]])]
         if self.start_sliders:
-            rows.append(widgets.HBox(list(self.start_sliders.values())))
+            rows.append(widgets.HBox([row[name] for name in self.start_sliders]))
         return widgets.VBox([*rows, tabs], layout=widgets.Layout(width=COLUMN_WIDTH))
 
     def __repr__(self):

@@ -59,17 +59,18 @@ def format_table(rows, columns, formats=None):
     columns = [str(c) for c in columns]
     if not columns:
         raise ValueError("columns is empty: give the header names of the table")
-    if isinstance(formats, (list, tuple)):
+    if isinstance(formats, (list, tuple)):  # in column order (header names may repeat)
         if len(formats) != len(columns):
             raise ValueError(f"formats has {len(formats)} entries, the table has {len(columns)} "
                              f"columns ({', '.join(columns)})")
-        formats = {name: spec for name, spec in zip(columns, formats, strict=True)
-                   if spec is not None}
-    formats = dict(formats or {})
-    unknown = sorted(set(formats) - set(columns))
-    if unknown:
-        raise ValueError(f"formats names no column {', '.join(map(repr, unknown))}; "
-                         f"the columns are: {', '.join(map(repr, columns))}")
+        specs = list(formats)
+    else:
+        formats = dict(formats or {})
+        unknown = sorted(set(formats) - set(columns))
+        if unknown:
+            raise ValueError(f"formats names no column {', '.join(map(repr, unknown))}; "
+                             f"the columns are: {', '.join(map(repr, columns))}")
+        specs = [formats.get(name) for name in columns]
     if isinstance(rows, (str, bytes)) or not hasattr(rows, "__iter__"):
         raise TypeError(f"rows must be a sequence of rows, got {checks.describe(rows)}")
     cells, right = [], [False] * len(columns)
@@ -79,8 +80,8 @@ def format_table(rows, columns, formats=None):
             raise ValueError(f"row {index} has {len(row)} values, the table has "
                              f"{len(columns)} columns ({', '.join(columns)})")
         line = []
-        for k, (name, value) in enumerate(zip(columns, row, strict=True)):
-            line.append(format_cell(value, formats.get(name)))
+        for k, value in enumerate(row):
+            line.append(format_cell(value, specs[k]))
             if value is not None and not isinstance(value, str):
                 right[k] = True  # a column with numbers lines up on the right
         cells.append(line)

@@ -17,6 +17,7 @@ is the whole output.
 """
 
 import io
+import re
 
 import ipywidgets as widgets
 import matplotlib
@@ -132,13 +133,21 @@ def _snap(slider, value):
     return int(round(snapped)) if isinstance(slider, widgets.IntSlider) else float(snapped)
 
 
-def control_row(control):
+def control_class(key):
+    """The CSS class that names an explorer's control ``key`` on the page ("adam.lr" → ...)."""
+    return "course-control-" + re.sub(r"[^A-Za-z0-9_]", "-", str(key))
+
+
+def control_row(control, key=None):
     """A control as the explorer shows it: a slider gets a typed box showing its value.
 
     The box is the readout (in :func:`~course_utils.plotting.format_value`'s format, the same as
-    the figure's title) and an exact input where a step is finer than a pixel of track.
+    the figure's title) and an exact input where a step is finer than a pixel of track. With
+    ``key`` the row carries :func:`control_class` (the browser tests find a control by it).
     """
     if not isinstance(control, (widgets.FloatSlider, widgets.FloatLogSlider, widgets.IntSlider)):
+        if key is not None:
+            control.add_class(control_class(key))
         return control
     control.readout = False
     box = widgets.Text(value=format_value(control.value), continuous_update=False,
@@ -171,7 +180,10 @@ def control_row(control):
 
     control.observe(show, names="value")
     box.observe(typed, names="value")
-    return widgets.HBox([control, box], layout=widgets.Layout(align_items="center"))
+    row = widgets.HBox([control, box], layout=widgets.Layout(align_items="center"))
+    if key is not None:
+        row.add_class(control_class(key))
+    return row
 
 
 def _ipympl_classes():
@@ -234,7 +246,9 @@ class Explorer(widgets.VBox):
                 width=f"{width}px", height=f"{height}px"))
         self.view = view
         figure.canvas.mpl_connect("draw_event", self._on_full_draw)
-        super().__init__([widgets.VBox([control_row(c) for c in sliders.values()]), view])
+        # Each control in its row (a slider with its typed box); a subclass may lay them out.
+        self.rows = {key: control_row(c, key) for key, c in sliders.items()}
+        super().__init__([widgets.VBox(list(self.rows.values())), view])
         self.add_class("course-explorer")
         for slider in sliders.values():
             slider.observe(self._on_change, names="value")
@@ -504,5 +518,6 @@ def gradient_descent_1d_explorer(optimizer="sgd", steps=20, start=1.0, *, ranges
 
 __all__ = [
     "Explorer", "optimizer_explorer", "gradient_descent_1d_explorer", "choose_backend",
+    "control_class",
     "control_row",
 ]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from course_utils import mnist_compare
-from course_utils.mnist_compare import RUN_KEYS, RUNS, compare, format_table, main, parse_args
+from course_utils.mnist_compare import RUN_KEYS, RUNS, compare, main, parse_args, results_table
 
 
 def tiny_mnist(n_train=520, n_test=100, seed=0):
@@ -47,7 +47,7 @@ def test_compare_on_a_tiny_slice(capsys):
         assert [len(h["loss"]) for h in r["histories"]] == [1, 1]
     json.dumps(results)  # plain numbers and lists only
 
-    table = format_table(results)
+    table = results_table(results)
     assert table.splitlines()[0].split() == ["optimizer", "settings", "test", "accuracy",
                                              "lecture", "s/epoch"]
     assert "SGD + BatchNorm" in table and "0.9258" in table and "lr 0.01, gamma 0.95" in table

@@ -64,3 +64,9 @@ def test_formats_as_a_list_in_column_order_and_whole_numbers_as_they_are():
         2] == "3  0.6667  x"
     with pytest.raises(ValueError, match="formats has 1 entries, the table has 2 columns"):
         format_table([(1, 2)], ["a", "b"], formats=[".3g"])
+
+
+def test_formats_in_column_order_apply_to_repeated_header_names():
+    table = format_table([(1, 0.5, 2, 0.25)], ["a", "x", "b", "x"],
+                         formats=[None, ".1f", None, ".3f"])
+    assert table.splitlines()[2] == "1  0.5  2  0.250"

@@ -25,6 +25,8 @@ import urllib.request
 import numpy as np
 from PIL import Image
 
+from course_utils.widgets import control_class
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 CHROMIUM = pathlib.Path("/usr/bin/chromium")
@@ -277,6 +279,7 @@ def _course_probe():
             "values": {k: plain(c.value) for k, c in controls.items()},
             "limits": {k: (c.min, c.max) for k, c in controls.items()
                        if hasattr(c, "min") and hasattr(c, "max")},
+            "log": [k for k, c in controls.items() if isinstance(c, ipywidgets.FloatLogSlider)],
             "titles": list(dict.fromkeys(t.get_text() for t in texts if t.get_text().strip())),
         })
     return found
@@ -450,9 +453,15 @@ class NotebookPage:
 
     # -- controls -----------------------------------------------------------------------------
 
+    def control(self, index, slider):
+        """A control's row on the page: ``slider`` is its key ("lr", "adam.lr") or its number."""
+        explorer = self.explorer(index)
+        if isinstance(slider, str):
+            return explorer.locator(f".{control_class(slider)}").first
+        return explorer.locator(".widget-slider, .widget-hslider").nth(slider)
+
     def slider_handle(self, index, slider):
-        return self.explorer(index).locator(".widget-slider, .widget-hslider").nth(
-            slider).locator(".noUi-handle").first
+        return self.control(index, slider).locator(".noUi-handle").first
 
     def press(self, index, slider, key="ArrowRight"):
         handle = self.slider_handle(index, slider)
@@ -470,15 +479,19 @@ class NotebookPage:
         mouse.move(x + dx, y, steps=8)
         mouse.up()
 
+    def _typed_box(self, index, slider):
+        if isinstance(slider, str):
+            return self.control(index, slider).locator(".course-typed-value input").first
+        return self.explorer(index).locator(".course-typed-value input").nth(slider)
+
     def type_value(self, index, slider, text):
-        box = self.explorer(index).locator(".course-typed-value input").nth(slider)
+        box = self._typed_box(index, slider)
         box.fill(text)
         box.press("Enter")
 
-    def readouts(self, index):
-        """The value each slider shows, as text, in order."""
-        return self.explorer(index).locator(".course-typed-value input").evaluate_all(
-            "inputs => inputs.map(i => i.value)")
+    def readout(self, index, slider):
+        """The value a slider's box shows, as text."""
+        return self._typed_box(index, slider).input_value()
 
     def screenshot(self, label):
         ARTIFACTS.mkdir(exist_ok=True)
