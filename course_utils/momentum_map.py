@@ -219,7 +219,7 @@ class MomentumMapExplorer(Explorer):
 
     def __init__(self, figure, sliders, compute, draw, artists, backend, fixed, map_ax):
         self._holding = False
-        self._map_ax = map_ax
+        self.click_axes = map_ax  # the axes a click acts on
         super().__init__(figure, sliders, compute, draw, artists, backend, fixed)
         if self.backend == "ipympl":
             figure.canvas.mpl_connect("button_press_event", self._on_click)
@@ -244,7 +244,7 @@ class MomentumMapExplorer(Explorer):
             self.update()
 
     def _on_click(self, event):
-        if event.inaxes is not self._map_ax or event.button != 1:
+        if event.inaxes is not self.click_axes or event.button != 1:
             return
         if getattr(getattr(self.figure.canvas, "toolbar", None), "mode", ""):
             return

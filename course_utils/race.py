@@ -518,6 +518,7 @@ class RaceExplorer(Explorer):
 
         figure = Figure(figsize=RACE_FIGSIZE, layout="constrained")
         self._picture = RaceFigure(figure, records, surface, steps)
+        self.click_axes = self._picture.ax  # a click there starts every path
         controls = {"surface": self.surface_menu, "noise": self.noise_slider,
                     "step": self.step_slider, **self.start_sliders}
         for name, sliders in self._hp_sliders.items():
@@ -631,7 +632,7 @@ class RaceExplorer(Explorer):
             self.update()
 
     def _on_click(self, event):
-        if event.inaxes is not self._picture.ax or event.button != 1:
+        if event.inaxes is not self.click_axes or event.button != 1:
             return
         if getattr(getattr(self.figure.canvas, "toolbar", None), "mode", ""):
             return  # the click belongs to zoom or pan

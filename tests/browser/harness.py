@@ -280,6 +280,11 @@ def _course_probe():
             "limits": {k: (c.min, c.max) for k, c in controls.items()
                        if hasattr(c, "min") and hasattr(c, "max")},
             "log": [k for k, c in controls.items() if isinstance(c, ipywidgets.FloatLogSlider)],
+            # Where a click acts (figure fractions x0, y0, x1, y1 from the bottom left), and the
+            # race's start point.
+            "click": (list(map(float, e.click_axes.get_position().extents))
+                      if getattr(e, "click_axes", None) is not None else None),
+            "start": list(map(float, e.start)) if hasattr(e, "start") else None,
             "titles": list(dict.fromkeys(t.get_text() for t in texts if t.get_text().strip())),
         })
     return found
@@ -478,6 +483,14 @@ class NotebookPage:
         mouse.down()
         mouse.move(x + dx, y, steps=8)
         mouse.up()
+
+    def click(self, index, fx, fy):
+        """A left click on explorer ``index``'s picture at figure fractions (fx, fy) from the
+        bottom left, as matplotlib counts."""
+        view = self.view(index)
+        view.scroll_into_view_if_needed()
+        box = view.bounding_box()
+        self.page.mouse.click(box["x"] + fx * box["width"], box["y"] + (1 - fy) * box["height"])
 
     def _typed_box(self, index, slider):
         if isinstance(slider, str):

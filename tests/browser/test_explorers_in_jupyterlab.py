@@ -147,6 +147,21 @@ def _new_pixels(nb, index, before, name, how):
         _check(False, nb, f"{name} by {how}: {error}")
 
 
+def _check_click(nb, index, before):
+    """A click on the axes that takes clicks (the race's contour, the momentum map) changes
+    what the kernel holds (the start, or the sliders' values) and the picture."""
+    state = nb.kernel_state()[index]
+    x0, y0, x1, y1 = state["click"]
+    nb.click(index, x0 + 0.3 * (x1 - x0), y0 + 0.7 * (y1 - y0))
+    before = _new_pixels(nb, index, before, "the canvas", "mouse click")
+    nb.wait_idle()
+    after = nb.kernel_state()[index]
+    _check((after["start"], after["values"]) != (state["start"], state["values"]), nb,
+           f"explorer {index}: a click on its axes changed nothing in the kernel "
+           f"(start {after['start']}, values {after['values']})")
+    return before
+
+
 def _check_explorers(nb, backend):
     _check(not nb.cell_errors(), nb, f"Run All stopped at an error: {nb.cell_errors()}")
     page_explorers = nb.explorers()
@@ -198,6 +213,8 @@ def _check_explorers(nb, backend):
                 nb.type_value(index, name, format_value(10**target if log else target))
                 before = _new_pixels(nb, index, before, name, "typed value")
                 _check_agreement(nb, index, name, "typed value")
+        if backend == "ipympl" and kernel[index]["click"]:
+            before = _check_click(nb, index, before)
         _check(non_blank(before), nb, f"explorer {index}'s picture is blank after the changes")
     _check(not nb.widget_errors(), nb, f"widget errors on the page: {nb.widget_errors()}")
     errors = list(nb.console_errors)
