@@ -100,7 +100,8 @@ def measure(nb, changes, slider_name=None, index=0):
     times = []
     for _ in range(changes):
         nb.wait_idle(settle=0.2)
-        value = nb.kernel_state()[index]["values"][name]
+        now = nb.kernel_state()[index]
+        value = now["index"].get(name, now["values"][name])  # a selection slider: its index
         if name in state["log"]:  # a log slider's limits are powers of ten
             value = np.log10(value)
         if value >= high:

@@ -159,15 +159,25 @@ def clip_to_window(points, lims):
     return np.vstack([points[:k], edge]), edge
 
 
+# A path longer than this many points carries a marker on every k-th step only (k = n // this):
+# under the outline's path effect matplotlib draws markers one by one, 0.1 ms each, and a
+# thousand markers hide the path. The markers keep their spacing in steps, so they still bunch
+# where the steps are short.
+MAX_PATH_MARKERS = 100
+
+
 class PathArtists:
     """The line, end marker and 'diverged' label of one path, updated in place.
 
     A diverging path is cut where it leaves the window and labelled there; a path that swings
-    out of the window and back is drawn whole (the axes clip it).
+    out of the window and back is drawn whole (the axes clip it). A long path carries about
+    ``MAX_PATH_MARKERS`` markers, unless ``markevery`` fixes the spacing.
     """
 
-    def __init__(self, ax, lims, loss, color, label=None, marker="o", linestyle="-", ms=5):
+    def __init__(self, ax, lims, loss, color, label=None, marker="o", linestyle="-", ms=5,
+                 markevery=None):
         self.lims, self.loss = lims, loss
+        self.markevery = markevery  # None: from the path's length, else a marker every k steps
         (self.line,) = ax.plot([], [], linestyle=linestyle, marker=marker, ms=ms, color=color,
                                mec="white", mew=0.6, lw=1.8, label=label, zorder=3,
                                path_effects=PATH_OUTLINE)
@@ -196,6 +206,7 @@ class PathArtists:
         else:
             self.end.set_data([], [])
         self.line.set_data(points[:, 0], points[:, 1])
+        self.line.set_markevery(self.markevery or max(1, len(points) // MAX_PATH_MARKERS))
 
     def _place_note(self, edge):
         # Push the label from the exit point towards the inside of the window.

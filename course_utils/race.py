@@ -252,10 +252,11 @@ class RaceFigure:
         self.paths, self.outlines, self.loss_lines, self.loss_now = {}, {}, {}, {}
         window = get_surface(surface).window
         for r in self.records:
-            artists = self.paths[r.name] = PathArtists(self.ax, window, None, r.color, r.label,
-                                                       r.marker)
-            # A marker on every step of a long path would hide the path and cost drawing time.
-            artists.line.set_markevery(max(1, steps // MARKERS_PER_PATH))
+            # A marker on every step of a long path would hide the path and cost drawing time;
+            # spaced by the race's steps, the markers stay put during playback.
+            artists = self.paths[r.name] = PathArtists(
+                self.ax, window, None, r.color, r.label, r.marker,
+                markevery=max(1, steps // MARKERS_PER_PATH))
             # matplotlib draws markers one by one under a path effect (1 ms each): draw the dark
             # outline as a line of its own underneath instead, and the markers in one call.
             (self.outlines[r.name],) = self.ax.plot([], [], color=OUTLINE_COLOR, alpha=0.55,

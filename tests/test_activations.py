@@ -138,3 +138,15 @@ def test_derivative_from_output_equals_derivative(name):
     z = np.concatenate([Z, [-30.0, 30.0, 0.0]])  # saturated ends, and relu's kink
     np.testing.assert_allclose(DERIVATIVES_FROM_OUTPUT[name](f(z)), f_grad(z), rtol=1e-12,
                                atol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+def test_derivative_from_output_is_the_same_numbers_as_the_textbook_expression(name):
+    # Computed in place for arrays; the numbers must not move by a single rounding.
+    a = ACTIVATIONS[name][0](np.concatenate([Z, [-30.0, 30.0, 0.0]]))
+    expected = a * (1.0 - a) if name == "sigmoid" else 1.0 - a * a
+    np.testing.assert_array_equal(DERIVATIVES_FROM_OUTPUT[name](a), expected)
+    for scalar in (0.25, np.float32(0.25), np.array(0.25)):  # scalars take the plain path
+        assert DERIVATIVES_FROM_OUTPUT[name](scalar) == pytest.approx(
+            0.25 * 0.75 if name == "sigmoid" else 1 - 0.25**2)
+    assert DERIVATIVES_FROM_OUTPUT[name](a.astype(np.float32)).dtype == np.float32

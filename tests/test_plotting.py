@@ -124,3 +124,20 @@ def test_every_text_in_a_course_figure_is_at_least_13_pt():
              *ax.get_xticklabels(), *ax.get_yticklabels()]
     assert texts and min(t.get_fontsize() for t in texts) >= 13
     plt.close(ax.figure)
+
+
+def test_a_long_path_carries_about_a_hundred_markers_spaced_in_steps():
+    from course_utils.plotting import MAX_PATH_MARKERS, PathArtists
+
+    fig, ax = plt.subplots()
+    surface = SURFACES["ravine"]
+    artists = PathArtists(ax, surface.window, surface.f, "C0")
+    for steps, every in [(50, 1), (MAX_PATH_MARKERS - 1, 1), (1500, 1501 // MAX_PATH_MARKERS)]:
+        path = train_2d("adadelta", steps=steps, rho=0.9, eps=1e-6)
+        artists.update(path, path)
+        assert artists.line.get_markevery() == every
+        assert len(artists.line.get_xdata()) == steps + 1  # the line itself keeps every point
+    fixed = PathArtists(ax, surface.window, surface.f, "C1", markevery=5)
+    fixed.update(path, path)
+    assert fixed.line.get_markevery() == 5
+    plt.close(fig)

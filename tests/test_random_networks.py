@@ -56,3 +56,21 @@ def test_the_gain_slider_moves_the_lines_to_the_new_statistics():
     std_line = explorer._artists[0]
     np.testing.assert_allclose(std_line.get_ydata(), expected.std)
     assert explorer.figure.texts[0].get_text().startswith("relu, gain 1.40: layer 20 std")
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
+def test_slopes_are_the_activation_derivative_at_each_layer(activation):
+    # The same draws by hand: inputs, then each layer's W (zero biases), f'(z) from z itself.
+    from course_utils.activations import get_activation
+
+    f, f_grad = get_activation(activation)
+    stats = forward_stats(activation, glorot_normal, None, depth=4, width=30, n_inputs=200,
+                          seed=5)
+    rng = np.random.default_rng(5)
+    h = rng.normal(size=(200, 30))
+    for layer in range(4):
+        z = h @ glorot_normal((30, 30), rng)
+        h = f(z)
+        assert stats.std[layer] == h.std()
+        assert stats.mean_slope[layer] == pytest.approx(f_grad(z).mean(), rel=1e-12)
+        assert stats.saturated[layer] == (f_grad(z) < 0.01).mean()

@@ -277,8 +277,12 @@ def _course_probe():
         texts += list(e.figure.texts)
         found.append({
             "values": {k: plain(c.value) for k, c in controls.items()},
-            "limits": {k: (c.min, c.max) for k, c in controls.items()
-                       if hasattr(c, "min") and hasattr(c, "max")},
+            # A selection slider (the coordinate-descent angle) moves over its options' indices.
+            "limits": {k: (c.min, c.max) if hasattr(c, "max") else (0, len(c.options) - 1)
+                       for k, c in controls.items()
+                       if hasattr(c, "max") or isinstance(c, ipywidgets.SelectionSlider)},
+            "index": {k: c.index for k, c in controls.items()
+                      if isinstance(c, ipywidgets.SelectionSlider)},
             "log": [k for k, c in controls.items() if isinstance(c, ipywidgets.FloatLogSlider)],
             # Where a click acts (figure fractions x0, y0, x1, y1 from the bottom left), and the
             # race's start point.

@@ -198,9 +198,19 @@ def _check_explorers(nb, backend):
             log = name in kernel[index]["log"]  # a log slider's min and max are powers of ten
 
             def position(name=name, log=log, index=index):
-                value = nb.kernel_state()[index]["values"][name]
-                return np.log10(value) if log else value
+                state = nb.kernel_state()[index]
+                if name in state["index"]:
+                    return state["index"][name]
+                return np.log10(state["values"][name]) if log else state["values"][name]
 
+            if name in kernel[index]["index"]:  # options, no typed box: the kernel follows
+                was = position()
+                nb.press(index, name, "ArrowLeft" if was >= high else "ArrowRight")
+                before = _new_pixels(nb, index, before, name, "keyboard")
+                nb.wait_idle()
+                _check(abs(position() - was) == 1, nb, f"explorer {index}, {name} by keyboard: "
+                       f"option {position()} after option {was}")
+                continue
             nb.press(index, name, "ArrowLeft" if position() >= high else "ArrowRight")
             before = _new_pixels(nb, index, before, name, "keyboard")
             _check_agreement(nb, index, name, "keyboard")
