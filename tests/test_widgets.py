@@ -156,3 +156,35 @@ def test_surface_slider_for_a_family_of_surfaces():
     np.testing.assert_array_equal(explorer.trajectory,
                                   train_2d("coordinate_descent", 30, surface=choices["0 deg"]))
     assert explorer.figure.axes[0].get_title().startswith("Coordinate descent: final loss")
+
+
+def test_going_back_to_a_surface_reuses_its_background_and_shows_the_same_picture():
+    import io
+
+    from PIL import Image
+
+    from course_utils.surfaces import SURFACES
+
+    def pixels(explorer):
+        return np.asarray(Image.open(io.BytesIO(explorer.view.value)))
+
+    choices = ["ravine", "saddle", "rosenbrock"]
+    explorer = optimizer_explorer("sgd", surface="ravine", surface_choices=choices, lr=0.05,
+                                  backend="image")
+    first = pixels(explorer)
+    canvas, full_draws = explorer.figure.canvas, []
+    draw = canvas.draw
+    canvas.draw = lambda: (full_draws.append(1), draw())
+    explorer.sliders["surface"].value = "saddle"
+    assert len(full_draws) == 1
+    explorer.sliders["surface"].value = "ravine"  # back: the kept background, no full redraw
+    assert len(full_draws) == 1
+    np.testing.assert_array_equal(pixels(explorer), first)
+    explorer.sliders["lr"].value = 0.1  # a slider after the return draws on that background
+    fresh = optimizer_explorer("sgd", surface="ravine", surface_choices=choices, lr=0.1,
+                               backend="image")
+    np.testing.assert_array_equal(pixels(explorer), pixels(fresh))
+    ravine = pixels(explorer)
+    explorer.sliders["surface"].value = "rosenbrock"  # never shown: drawn whole
+    assert explorer.figure.axes[0].get_xlim() == SURFACES["rosenbrock"].window[0]
+    assert (pixels(explorer) != ravine).any(axis=-1).mean() > 0.2
