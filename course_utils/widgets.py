@@ -318,12 +318,15 @@ class Explorer(widgets.VBox):
         values = self.values()
         self.trajectory = self._compute(**values)
         self._draw(self.trajectory, values)
+        shown = self._background is not None  # the page has had a picture already
         if full:
             self._background = None
         canvas = self.figure.canvas
         if self.backend == "ipympl" and self._background is None:
-            # Let the front end ask for the first full picture once it is on the page.
-            canvas.draw_idle()
+            if shown:  # draw now: the web canvas sends the new picture when the draw ends
+                canvas.draw()
+            else:  # let the front end ask for the first full picture once it is on the page
+                canvas.draw_idle()
             return
         if self._background is None:
             canvas.draw()

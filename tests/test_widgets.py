@@ -188,3 +188,19 @@ def test_going_back_to_a_surface_reuses_its_background_and_shows_the_same_pictur
     explorer.sliders["surface"].value = "rosenbrock"  # never shown: drawn whole
     assert explorer.figure.axes[0].get_xlim() == SURFACES["rosenbrock"].window[0]
     assert (pixels(explorer) != ravine).any(axis=-1).mean() > 0.2
+
+
+def test_on_the_page_a_new_surface_is_drawn_at_once_not_on_the_front_ends_request():
+    explorer = optimizer_explorer("sgd", surface="ravine", surface_choices=["ravine", "saddle"],
+                                  lr=0.05, backend="ipympl")
+    canvas, calls = explorer.figure.canvas, []
+    for name in ("draw", "draw_idle"):
+        method = getattr(canvas, name)
+        setattr(canvas, name, lambda method=method, name=name: (calls.append(name), method()))
+    explorer.update(full=True)  # not on the page yet: wait for the front end to ask
+    assert calls == ["draw_idle"]
+    canvas.draw()  # the front end's first request
+    assert explorer._background is not None
+    calls.clear()
+    explorer.sliders["surface"].value = "saddle"  # on the page: no round trip to the page
+    assert calls == ["draw"] and explorer._background is not None
