@@ -75,5 +75,5 @@ present: setup
 notebooks: setup
 	for nb in notebooks/*.ipynb; do \
 		$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-			--ExecutePreprocessor.timeout=1800 "$$nb" || exit 1; \
+			--ExecutePreprocessor.timeout=1800 --ExecutePreprocessor.store_widget_state=False "$$nb" || exit 1; \
 	done

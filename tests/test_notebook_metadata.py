@@ -24,3 +24,12 @@ def test_kernelspec_is_what_jupyterlab_writes(path):
     metadata = json.loads(path.read_text())["metadata"]
     assert metadata.get("kernelspec") == KERNELSPEC
     assert metadata["language_info"]["name"] == "python"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_saved_widget_state_and_no_huge_notebook(path):
+    # Explorers save a picture in their output; the widgets' saved state (half a megabyte per
+    # notebook) would show nothing more on GitHub and only make the repository heavier.
+    metadata = json.loads(path.read_text())["metadata"]
+    assert "widgets" not in metadata, "re-execute with `make notebooks` (no widget state)"
+    assert path.stat().st_size < 3_000_000, f"{path.name} is {path.stat().st_size:,} bytes"
