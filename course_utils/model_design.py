@@ -18,8 +18,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import checks
-from .data import load_mnist, preprocess
 from .gradient_flow import weight_gradient_norms
+from .mnist_compare import lecture_data
 from .nn import make_mlp, train
 from .pretraining import greedy_pretrain
 from .widgets import Explorer
@@ -107,11 +107,7 @@ def compare_designs(data=None, designs=None, n_train=20000, width=64, depth=6, s
     steps = checks.whole("steps", steps, low=1)
     pretrain_steps = checks.whole("pretrain_steps", pretrain_steps, low=1)
     hyperparams = hyperparams or {"lr": 0.1}
-    if data is None:
-        data = load_mnist()
-    (x_train, y_train), (x_test, y_test) = data
-    x_train, y_train = preprocess(x_train[:n_train]), np.asarray(y_train[:n_train])
-    x_test, y_test = preprocess(x_test), np.asarray(y_test)
+    x_train, y_train, x_test, y_test = lecture_data(data, n_train)
     sizes = (x_train.shape[1],) + (width,) * depth + (10,)
     batches = -(-len(x_train) // BATCH_SIZE)
     epochs = _epochs_for(steps, len(x_train))

@@ -337,6 +337,19 @@ def draw_contour(ax, f=None, xlim=None, ylim=None, minimum=None, levels=18, *, s
     ax.set_ylabel("$x_2$")
 
 
+def swap_artists(ax, old, draw):
+    """Take the artists ``old`` off ``ax``, call ``draw()`` and return the artists it added.
+
+    How a live figure changes its surface: the contours and markers of the old one go, the
+    paths stay, and the list returned is what the next change takes off again.
+    """
+    for artist in old:
+        artist.remove()
+    before = set(ax.get_children())
+    draw()
+    return [a for a in ax.get_children() if a not in before]
+
+
 def _mark_critical_points(ax, surface, minima, xlim, ylim):
     if len(minima) > 6:  # Rastrigin: only the global minimum gets a label, the rest a dot
         ax.plot(*np.array(minima[1:]).T, ".", color=MARK_COLOR, ms=4, zorder=2)
@@ -467,6 +480,6 @@ def describe_run(name, hyperparams, path, loss):
 
 __all__ = [
     "use_style", "path_styles", "plot_2d", "plot_1d", "draw_contour", "draw_loss_curve",
-    "mark_point", "PathArtists", "is_diverged", "clip_to_window", "describe_run",
+    "mark_point", "swap_artists", "PathArtists", "is_diverged", "clip_to_window", "describe_run",
     "format_value", "PATH_OUTLINE",
 ]

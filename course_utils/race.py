@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from . import checks
 from .exercises import LECTURE_SETTINGS
 from .optimizers import SliderRange, get_optimizer
-from .plotting import MARK_COLOR, PathArtists, draw_contour
+from .plotting import MARK_COLOR, PathArtists, draw_contour, swap_artists
 from .surfaces import SURFACES, get_surface
 from .trajectories import distance_to, steps_to_reach, train_2d
 from .widgets import MAX_EXPLORER_STEPS, Explorer, _slider_set, choose_backend
@@ -288,11 +288,8 @@ class RaceFigure:
     def set_surface(self, surface):
         """Draw ``surface``'s contour, minima and saddles, window and loss limits."""
         self.surface = surface = get_surface(surface)
-        for artist in self._background:
-            artist.remove()
-        before = set(self.ax.get_children())
-        draw_contour(self.ax, surface=surface)
-        self._background = [a for a in self.ax.get_children() if a not in before]
+        self._background = swap_artists(self.ax, self._background,
+                                        lambda: draw_contour(self.ax, surface=surface))
         self.ax.set_title(surface.label, fontsize="medium")
         self.loss_ax.set_ylim(*_loss_limits(surface))
         for artists in self.paths.values():

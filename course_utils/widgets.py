@@ -40,6 +40,7 @@ from .plotting import (
     format_value,
     mark_point,
     points_1d,
+    swap_artists,
 )
 from .surfaces import get_surface
 from .trajectories import train_1d, train_2d
@@ -461,13 +462,11 @@ def _surface_choice_explorer(record, steps, start, surface, choices, ranges, sli
     shown = {"label": None}
 
     def show_surface(label):
-        # Replace the contours and markers of the old surface; the path artists stay.
-        for artist in background:
-            artist.remove()
-        before = set(ax.get_children())
-        draw_contour(ax, surface=surfaces[label])
-        mark_point(ax, starts[label], "start")
-        background[:] = [a for a in ax.get_children() if a not in before]
+        def draw():
+            draw_contour(ax, surface=surfaces[label])
+            mark_point(ax, starts[label], "start")
+
+        background[:] = swap_artists(ax, background, draw)
         path_artists.lims, path_artists.loss = surfaces[label].window, surfaces[label].f
         shown["label"] = label
 
