@@ -31,7 +31,9 @@ MARK_COLOR = "#222222"
 LINESTYLES = ("-", "--", ":", "-.")
 # A dark outline keeps light colours (Nesterov, AdaGrad) visible on the light contours; notebooks
 # pass it as ``path_effects=PATH_OUTLINE`` to curves in an optimizer's colour on a white background.
-PATH_OUTLINE = [patheffects.Stroke(linewidth=3.2, foreground="#303030", alpha=0.55),
+OUTLINE_COLOR, OUTLINE_ALPHA, OUTLINE_WIDTH = "#303030", 0.55, 3.2
+PATH_OUTLINE = [patheffects.Stroke(linewidth=OUTLINE_WIDTH, foreground=OUTLINE_COLOR,
+                                   alpha=OUTLINE_ALPHA),
                 patheffects.Normal()]
 
 _NORMAL = {
@@ -172,15 +174,24 @@ class PathArtists:
     A diverging path is cut where it leaves the window and labelled there; a path that swings
     out of the window and back is drawn whole (the axes clip it). A long path carries about
     ``MAX_PATH_MARKERS`` markers, unless ``markevery`` fixes the spacing.
+
+    ``outline_line=True`` draws the dark outline as a line of its own (``self.outline``, drawn
+    first) instead of a path effect, with dark marker edges: the markers then go in one call,
+    which a figure redrawing many paths per frame (the race) needs.
     """
 
     def __init__(self, ax, lims, loss, color, label=None, marker="o", linestyle="-", ms=5,
-                 markevery=None):
+                 markevery=None, outline_line=False):
         self.lims, self.loss = lims, loss
         self.markevery = markevery  # None: from the path's length, else a marker every k steps
+        self.outline = None
+        if outline_line:
+            (self.outline,) = ax.plot([], [], linestyle=linestyle, color=OUTLINE_COLOR,
+                                      alpha=OUTLINE_ALPHA, lw=OUTLINE_WIDTH, zorder=2.9)
         (self.line,) = ax.plot([], [], linestyle=linestyle, marker=marker, ms=ms, color=color,
-                               mec="white", mew=0.6, lw=1.8, label=label, zorder=3,
-                               path_effects=PATH_OUTLINE)
+                               mec=OUTLINE_COLOR if outline_line else "white", mew=0.6, lw=1.8,
+                               label=label, zorder=3,
+                               path_effects=[] if outline_line else PATH_OUTLINE)
         (self.end,) = ax.plot([], [], marker="o", ls="none", ms=9, mfc="white", mec=color,
                               mew=2.4, zorder=4)
         self.note = ax.annotate(
@@ -206,6 +217,8 @@ class PathArtists:
         else:
             self.end.set_data([], [])
         self.line.set_data(points[:, 0], points[:, 1])
+        if self.outline is not None:
+            self.outline.set_data(points[:, 0], points[:, 1])
         self.line.set_markevery(self.markevery or max(1, len(points) // MAX_PATH_MARKERS))
 
     def _place_note(self, edge):
@@ -221,7 +234,7 @@ class PathArtists:
         self.note.set_verticalalignment({1: "bottom", -1: "top", 0: "center"}[dy])
 
     def artists(self):
-        return [self.line, self.end, self.note]
+        return [a for a in (self.outline, self.line, self.end, self.note) if a is not None]
 
 
 def _as_path_dict(paths, dim):

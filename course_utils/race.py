@@ -105,8 +105,6 @@ SMALLEST_LR_EXPONENT = -4.0
 LR_STEP = 0.01
 # The gradient-noise slider: sigma from 0 to this, in these steps.
 NOISE_RANGE = (0.0, 5.0, 0.05)
-# The dark edge that keeps light path colours visible on the light contours.
-OUTLINE_COLOR = "#303030"
 # Long paths carry about this many markers (the current point is always marked).
 MARKERS_PER_PATH = 40
 # Hyper-parameter sliders sit two to a row under the optimizer's tab.
@@ -249,20 +247,15 @@ class RaceFigure:
         grid = figure.add_gridspec(1, 2, width_ratios=(1.25, 1.0))
         self.ax = figure.add_subplot(grid[0])
         self.loss_ax = figure.add_subplot(grid[1])
-        self.paths, self.outlines, self.loss_lines, self.loss_now = {}, {}, {}, {}
+        self.paths, self.loss_lines, self.loss_now = {}, {}, {}
         window = get_surface(surface).window
         for r in self.records:
             # A marker on every step of a long path would hide the path and cost drawing time;
             # spaced by the race's steps, the markers stay put during playback.
-            artists = self.paths[r.name] = PathArtists(
-                self.ax, window, None, r.color, r.label, r.marker,
-                markevery=max(1, steps // MARKERS_PER_PATH))
-            # matplotlib draws markers one by one under a path effect (1 ms each): draw the dark
-            # outline as a line of its own underneath instead, and the markers in one call.
-            (self.outlines[r.name],) = self.ax.plot([], [], color=OUTLINE_COLOR, alpha=0.55,
-                                                    lw=3.2, zorder=2.9)
-            artists.line.set_path_effects([])
-            artists.line.set_markeredgecolor(OUTLINE_COLOR)
+            # Seven paths a frame: their outlines as lines, the markers each in one call.
+            self.paths[r.name] = PathArtists(self.ax, window, None, r.color, r.label, r.marker,
+                                             markevery=max(1, steps // MARKERS_PER_PATH),
+                                             outline_line=True)
             (self.loss_lines[r.name],) = self.loss_ax.plot([], [], color=r.color, lw=1.8,
                                                            zorder=3)
             (self.loss_now[r.name],) = self.loss_ax.plot(
@@ -301,12 +294,11 @@ class RaceFigure:
         for name, path in paths.items():
             shown = path[: step + 1]
             self.paths[name].update(shown, shown)
-            self.outlines[name].set_data(self.paths[name].line.get_data())
             gap = _plotted_gap(shown, self.surface)
             self.loss_lines[name].set_data(np.arange(len(gap)), gap)
             self.loss_now[name].set_data([step], gap[-1:])
             hide = name in hidden
-            for artist in (self.paths[name].line, self.paths[name].end, self.outlines[name],
+            for artist in (self.paths[name].line, self.paths[name].end, self.paths[name].outline,
                            self.loss_lines[name], self.loss_now[name]):
                 artist.set_visible(not hide)
             if hide:  # update() decided whether the path needs its "diverged" label
@@ -325,9 +317,9 @@ class RaceFigure:
     def artists(self):
         """The artists that move, in drawing order."""
         moving = [*self.loss_lines.values(), *self.loss_now.values(), self.step_line]
-        moving += self.outlines.values()
+        moving += [artists.outline for artists in self.paths.values()]  # under every path
         for artists in self.paths.values():
-            moving += artists.artists()
+            moving += [a for a in artists.artists() if a is not artists.outline]
         return moving + [self.start_marker]
 
 

@@ -141,3 +141,20 @@ def test_a_long_path_carries_about_a_hundred_markers_spaced_in_steps():
     fixed.update(path, path)
     assert fixed.line.get_markevery() == 5
     plt.close(fig)
+
+
+def test_an_outline_drawn_as_a_line_follows_the_path_under_it_without_path_effects():
+    from course_utils.plotting import PATH_OUTLINE, PathArtists
+
+    fig, ax = plt.subplots()
+    surface = SURFACES["ravine"]
+    plain = PathArtists(ax, surface.window, surface.f, "C0")
+    fast = PathArtists(ax, surface.window, surface.f, "C0", outline_line=True)
+    path = train_2d("sgd", steps=30, lr=0.3)
+    for artists in (plain, fast):
+        artists.update(path, path)
+    assert plain.outline is None and plain.line.get_path_effects() == PATH_OUTLINE
+    assert fast.line.get_path_effects() == [] and fast.artists()[0] is fast.outline
+    np.testing.assert_array_equal(fast.outline.get_xydata(), fast.line.get_xydata())
+    assert fast.outline.get_zorder() < fast.line.get_zorder()
+    plt.close(fig)

@@ -141,7 +141,7 @@ def test_visibility_toggles(race):
     picture = race._picture
     assert not picture.paths["momentum"].line.get_visible()
     assert not picture.loss_lines["momentum"].get_visible()
-    assert not picture.outlines["momentum"].get_visible()
+    assert not picture.paths["momentum"].outline.get_visible()
     assert picture.paths["sgd"].line.get_visible() and picture.paths["adam"].line.get_visible()
     texts = dict(zip(["sgd", "momentum", "adam"], picture.legend.get_texts(), strict=True))
     assert texts["momentum"].get_alpha() < 1 and texts["sgd"].get_alpha() == 1
